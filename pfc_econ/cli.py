@@ -1,0 +1,88 @@
+"""The `pfc-econ` command. Each subcommand is a few lines calling one public function."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .errors import PfcError
+from .paths import DATA_DIR
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def cmd_run(args) -> int:
+    from .config import load_config
+    from .pipeline import run_pipeline
+    from .summary import print_run_summary
+    config = load_config(args.config)
+    start = time.perf_counter()
+    result = run_pipeline(config, Path(args.out), progress=_say)
+    _say(f"done in {time.perf_counter() - start:.1f} s: {result.out_dir}")
+    print_run_summary(result, _say)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    args.config = str(DATA_DIR / "feasibility" / "study.toml")
+    return cmd_run(args)
+
+
+def cmd_synth(args) -> int:
+    from .synth import generate_scenario
+    start = time.perf_counter()
+    result = generate_scenario(args.scenario, Path(args.out), families=args.families, seed=args.seed,
+                               include_nspcc=not args.no_nspcc, include_sau=not args.no_sau, progress=_say)
+    for source, n in result.n_rows.items():
+        _say(f"  {source:<16} {n:>10,} rows  {result.files[source]}")
+    _say(f"wrote {result.n_families:,} families in {time.perf_counter() - start:.1f} s; "
+         f"run them with: pfc-econ run --config {result.config_path} --out RESULTS_DIR")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pfc-econ", description="Costing engine of the Partnership for Change trial (IPS vs SAU).")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="run the pipeline on a study config",
+                       epilog="Example: pfc-econ run --config data/feasibility/study.toml --out results")
+    p.add_argument("--config", required=True, help="study config (TOML)")
+    p.add_argument("--out", required=True, help="results folder (replaced only when the run succeeds)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("demo", help="run the pipeline on the shipped synthetic feasibility data into ./results",
+                       epilog="Example: pfc-econ demo")
+    p.add_argument("--out", default="results", help="results folder (default: ./results)")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("synth", help="write synthetic trial data and a study config that runs on it",
+                       epilog="Example: pfc-econ synth --scenario trial --families 1000 --out /tmp/trial")
+    p.add_argument("--scenario", required=True, choices=["feasibility", "trial"])
+    p.add_argument("--families", type=int, default=None, help="number of families (trial scenario)")
+    p.add_argument("--seed", type=int, default=20231101)
+    p.add_argument("--no-nspcc", action="store_true", help="leave out the NSPCC activity extract")
+    p.add_argument("--no-sau", action="store_true", help="leave out the SAU social-worker log")
+    p.add_argument("--out", required=True, help="folder to write")
+    p.set_defaults(func=cmd_synth)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except PfcError as exc:
+        print(f"pfc-econ: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("pfc-econ: interrupted; no results were written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""The study config (TOML): which sources to read, the price year, periods and run settings.
+
+Every key is declared in SCHEMA with its type and default, so an unknown key or a bad value is a
+one-line ConfigError naming the key (``[sources.sau_log] unknown key 'pth'``).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .paths import UNIT_COSTS_DIR
+
+SOURCES = ("randomisation", "questionnaire", "nspcc_activity", "sau_log", "unit_costs")
+OPTIONAL_SOURCES = ("nspcc_activity", "sau_log")
+FORMATS = ("csv", "survey_csv", "sav", "xlsx", "parquet", "folder")
+EXTENSION_FORMATS = {".csv": "csv", ".sav": "sav", ".xlsx": "xlsx", ".parquet": "parquet"}
+PRICE_YEAR = re.compile(r"^\d{4}/\d{2}$")
+
+# section -> key -> (type, default). Defaults of None mean "required" only where noted in validate.
+SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
+    "study": {"name": (str, "PfC study"), "target_price_year": (str, "2023/24")},
+    "source": {"path": (str, None), "format": (str, None), "enabled": (bool, True)},
+    "periods": {
+        "baseline_recall_months": (int, 3),
+        "followup_min_months": (int, 3),
+        "followup_max_months": (int, 6),
+    },
+    "run": {"threads": (int, 0), "memory_limit": (str, "")},
+}
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One source: where it is, its format, and whether the run should read it."""
+
+    name: str
+    path: Path | None
+    format: str | None
+    is_enabled: bool
+
+
+@dataclass(frozen=True)
+class StudyConfig:
+    """A validated study config. Paths are absolute."""
+
+    path: Path
+    name: str
+    target_price_year: str
+    sources: dict[str, SourceConfig]
+    periods: dict[str, int]
+    run: dict[str, Any]
+    raw: dict[str, Any] = field(repr=False)
+
+
+def _check_keys(section: str, table: dict, schema_key: str) -> dict[str, Any]:
+    schema = SCHEMA[schema_key]
+    out = {}
+    for key, value in table.items():
+        if key not in schema:
+            raise ConfigError(
+                f"[{section}] unknown key '{key}' (expected one of: {', '.join(schema)})"
+            )
+        kind, _ = schema[key]
+        if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+            raise ConfigError(
+                f"[{section}] {key} = {value!r}: expected {getattr(kind, '__name__', kind)}"
+            )
+        out[key] = value
+    for key, (_, default) in schema.items():
+        out.setdefault(key, default)
+    return out
+
+
+def _source(name: str, table: dict, base: Path) -> SourceConfig:
+    section = f"sources.{name}"
+    values = _check_keys(section, table, "source")
+    path = values["path"]
+    if not values["enabled"]:
+        return SourceConfig(name, None, values["format"], False)
+    if path is None:
+        if name == "unit_costs":
+            return SourceConfig(name, UNIT_COSTS_DIR, "folder", True)
+        raise ConfigError(f"[{section}] path is required (or set enabled = false)")
+    resolved = (base / path).resolve()
+    if not resolved.exists():
+        raise ConfigError(f"[{section}] path = {path!r}: no such file or folder ({resolved})")
+    fmt = values["format"]
+    if fmt is None:
+        fmt = "folder" if resolved.is_dir() else EXTENSION_FORMATS.get(resolved.suffix.lower())
+        if fmt is None:
+            raise ConfigError(f"[{section}] format: cannot tell the format of {path!r}; set format")
+    if fmt not in FORMATS:
+        raise ConfigError(f"[{section}] format = {fmt!r}: expected one of {', '.join(FORMATS)}")
+    return SourceConfig(name, resolved, fmt, True)
+
+
+def load_config(path: str | Path) -> StudyConfig:
+    """Read and validate a study config; raise ConfigError naming the key on any problem."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(raw, path)
+
+
+def parse_config(raw: dict[str, Any], path: Path) -> StudyConfig:
+    """Validate an already-parsed config dict (paths resolve against ``path``'s folder)."""
+    known = {"study", "sources", "periods", "run"}
+    for key in raw:
+        if key not in known:
+            raise ConfigError(f"unknown section [{key}] (expected one of: {', '.join(sorted(known))})")
+    base = path.resolve().parent
+    study = _check_keys("study", raw.get("study", {}), "study")
+    if not PRICE_YEAR.match(study["target_price_year"]):
+        raise ConfigError(
+            f"[study] target_price_year = {study['target_price_year']!r}: expected a financial year like '2023/24'"
+        )
+    tables = raw.get("sources", {})
+    for name in tables:
+        if name not in SOURCES:
+            raise ConfigError(f"[sources.{name}] unknown source (expected one of: {', '.join(SOURCES)})")
+    sources = {}
+    for name in SOURCES:
+        if name not in tables and name not in OPTIONAL_SOURCES + ("unit_costs",):
+            raise ConfigError(f"[sources.{name}] is required")
+        table = tables.get(name, {} if name == "unit_costs" else {"enabled": False})
+        if not isinstance(table, dict):
+            raise ConfigError(f"[sources.{name}] must be a table")
+        sources[name] = _source(name, table, base)
+    for name in SOURCES:
+        if name not in OPTIONAL_SOURCES and not sources[name].is_enabled:
+            raise ConfigError(f"[sources.{name}] enabled = false: this source is required")
+    periods = _check_keys("periods", raw.get("periods", {}), "periods")
+    for key, value in periods.items():
+        if not 0 < value <= 24:
+            raise ConfigError(f"[periods] {key} = {value}: expected 1 to 24 months")
+    if periods["followup_min_months"] > periods["followup_max_months"]:
+        raise ConfigError("[periods] followup_min_months is greater than followup_max_months")
+    run = _check_keys("run", raw.get("run", {}), "run")
+    if run["threads"] < 0:
+        raise ConfigError(f"[run] threads = {run['threads']}: expected 0 (all cores) or more")
+    return StudyConfig(
+        path=path.resolve(),
+        name=study["name"],
+        target_price_year=study["target_price_year"],
+        sources=sources,
+        periods=periods,
+        run=run,
+        raw=raw,
+    )

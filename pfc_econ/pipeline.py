@@ -1,0 +1,180 @@
+"""`pfc-econ run`: read every source, run the SQL models, write the results folder.
+
+The folder is built beside the target and renamed into place only when the run succeeds, so a
+failed run leaves the previous results intact.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import pyarrow as pa
+
+from . import __version__
+from .checks import build_check_sql
+from .config import StudyConfig
+from .contracts import SOURCE_ORDER, contract_rows, load_contracts
+from .docs import apply_comments
+from .manifest import file_sha256, library_version
+from .models import Model, order_models, run_models, run_macros, sql_models
+from .paths import ROOT
+from .readers import create_empty_raw, q, read_table
+
+EXPORT_PREFIXES = ("dim_", "fct_", "audit_")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run wrote."""
+
+    out_dir: Path
+    database: Path
+    manifest: Path
+    row_counts: dict[str, int]
+    timings: dict[str, float]
+
+
+def _check_models() -> list[Model]:
+    models = []
+    for contract in load_contracts().values():
+        for table in contract.tables:
+            levels = ("respondent",) if contract.source == "questionnaire" else ("record",)
+            refs = {f"stg_{c.references.split('.')[0]}" for c in table.columns if c.references}
+            models.append(Model(f"chk_{table.table}", build_check_sql(table, levels),
+                                (f"raw_{table.table}", *sorted(refs)), "checks"))
+    return models
+
+
+def _read_sources(con, config: StudyConfig, say: Callable[[str], None]) -> tuple[dict, float]:
+    """Read every source into raw_* tables; record sources, findings and malformed lines."""
+    con.execute("""create table raw_sources (source varchar, source_table varchar, is_present boolean,
+                   file_name varchar, format varchar, sha256 varchar, rows_read bigint, seconds double)""")
+    con.execute("""create table raw_read_findings (source varchar, source_table varchar, field varchar,
+                   rule varchar, severity varchar, message varchar, value varchar)""")
+    con.execute("create table raw_rejects (source varchar, source_table varchar, source_row bigint, error varchar)")
+    inputs = {}
+    total = 0.0
+    for name in SOURCE_ORDER:
+        contract, source = load_contracts()[name], config.sources[name]
+        for table in contract.tables:
+            start = time.perf_counter()
+            if not source.is_enabled:
+                create_empty_raw(con, table)
+                con.execute("insert into raw_sources values (?, ?, false, null, null, null, 0, 0)", [name, table.table])
+                con.execute("insert into raw_read_findings values (?, ?, null, 'source_absent', 'warning', ?, null)",
+                            [name, table.table, f"source {name} is switched off or absent in this run"])
+                say(f"  read         {table.table:<34}  absent (switched off in the config)")
+                continue
+            path = source.path / table.file if source.format == "folder" else source.path
+            fmt = "csv" if source.format == "folder" else source.format
+            found = read_table(con, contract, table, path, fmt)
+            findings = (
+                [(c, "identifier_dropped", "info", f"direct identifier dropped at read time: {why}") for c, why in found.identifiers]
+                + [(c, "unknown_column", "warning", "column is not in the contract and was not read") for c in found.unknown_columns]
+                + [(c, "missing_column", "warning", "optional column is absent from the file") for c in found.missing_columns])
+            for column, rule, severity, message in findings:
+                con.execute("insert into raw_read_findings values (?, ?, ?, ?, ?, ?, null)",
+                            [name, table.table, column, rule, severity, message])
+            for row, error in found.rejected:
+                con.execute("insert into raw_rejects values (?, ?, ?, ?)", [name, table.table, row, error])
+            seconds = time.perf_counter() - start
+            total += seconds
+            digest = file_sha256(path)
+            inputs[f"{name}/{table.table}"] = {"file": str(path), "sha256": digest, "format": fmt}
+            con.execute("insert into raw_sources values (?, ?, true, ?, ?, ?, ?, ?)",
+                        [name, table.table, path.name, fmt, digest, found.rows_read, seconds])
+            say(f"  read         {table.table:<34} {seconds:7.2f} s  {found.rows_read:>10,} rows"
+                + (f", {len(found.rejected)} malformed" if found.rejected else "")
+                + (f", {len(found.identifiers)} identifier column(s) dropped" if found.identifiers else ""))
+    return inputs, total
+
+
+def _code_version() -> str:
+    try:
+        out = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, timeout=5)
+        commit = out.stdout.strip() if out.returncode == 0 else ""
+    except OSError:
+        commit = ""
+    return f"{__version__}+{commit}" if commit else __version__
+
+
+def _export(con, out: Path) -> list[str]:
+    (out / "exports").mkdir()
+    names = [r[0] for r in con.execute(
+        "select table_name from duckdb_tables() where schema_name = 'main' order by 1").fetchall()
+        if r[0].startswith(EXPORT_PREFIXES)]
+    for name in names:
+        con.execute(f"copy {q(name)} to '{out / 'exports' / (name + '.parquet')}' (format parquet)")
+        con.execute(f"copy {q(name)} to '{out / 'exports' / (name + '.csv')}' (header)")
+    return names
+
+
+def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], None] | None = None) -> RunResult:
+    """Run the whole pipeline for ``config`` into ``out_dir`` (written completely or not at all)."""
+    say = progress or (lambda _: None)
+    out_dir = Path(out_dir).resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    work = out_dir.parent / f".{out_dir.name}.partial"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    try:
+        database = work / "pfc.duckdb"
+        con = duckdb.connect(str(database))
+        if config.run["threads"]:
+            con.execute(f"set threads = {int(config.run['threads'])}")
+        if config.run["memory_limit"]:
+            con.execute(f"set memory_limit = '{config.run['memory_limit']}'")
+        run_macros(con)
+        con.register("_contract_rows", pa.Table.from_pylist(contract_rows()))
+        con.execute("create table contract_columns as select * from _contract_rows")
+        con.unregister("_contract_rows")
+        say("reading sources")
+        inputs, read_seconds = _read_sources(con, config, say)
+        timings = {"read": read_seconds}
+        say("running models")
+        available = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
+        models = order_models(_check_models() + sql_models(), available)
+        timings.update(run_models(con, models, say))
+        apply_comments(con)
+        row_counts = {name: n for name, n in con.execute(
+            "select table_name, estimated_size from duckdb_tables() where schema_name = 'main' order by 1").fetchall()}
+        row_counts = {name: con.execute(f"select count(*) from {q(name)}").fetchone()[0] for name in row_counts}
+        start = time.perf_counter()
+        exported = _export(con, work)
+        timings["export"] = time.perf_counter() - start
+        con.close()
+        manifest = {
+            "pfc_econ_version": _code_version(),
+            "duckdb_version": duckdb.__version__,
+            "started": started,
+            "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "config_file": str(config.path),
+            "config": config.raw,
+            "target_price_year": config.target_price_year,
+            "unit_cost_library": library_version(config.sources["unit_costs"].path),
+            "inputs": inputs,
+            "sources_absent": [s for s, c in config.sources.items() if not c.is_enabled],
+            "row_counts": row_counts,
+            "exports": exported,
+            "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
+        }
+        (work / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    previous = out_dir.parent / f".{out_dir.name}.previous"
+    shutil.rmtree(previous, ignore_errors=True)
+    if out_dir.exists():
+        out_dir.rename(previous)
+    work.rename(out_dir)
+    shutil.rmtree(previous, ignore_errors=True)
+    return RunResult(out_dir, out_dir / "pfc.duckdb", out_dir / "manifest.json", row_counts, timings)

@@ -1,0 +1,14 @@
+-- stg_code_map: one row of unit_costs/code_map.csv that meets its contract.
+-- upstream: chk_code_map
+create or replace table stg_code_map as
+select
+    source,
+    source_code,
+    quantity_unit,
+    unit_cost_code,
+    multiplier,
+    category,
+    note,
+    source_row
+from chk_code_map
+where not has_error;
