@@ -1,0 +1,423 @@
+"""Checks of the unit-cost library (unit_costs/*.csv, settings.toml).
+
+Schema tests keep the library loadable by the engine; value tests pin key figures to the
+published sources as recorded in reference/unit_costs.md, so a mistyped edit fails.
+Only the standard library is used.
+"""
+import csv
+import math
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+LIB = Path(__file__).parent.parent / "unit_costs"
+
+UNIT_COST_COLUMNS = [
+    "unit_cost_id", "unit_cost_code", "variant", "description", "unit", "cost_gbp", "price_year",
+    "sector", "inflation_index", "excludes_travel", "source", "verification", "note",
+]
+INDEX_COLUMNS = ["index_code", "price_year", "index_value", "base", "vintage", "source", "verification"]
+CODE_MAP_COLUMNS = ["source", "source_code", "quantity_unit", "unit_cost_code", "multiplier", "category", "note"]
+PERSPECTIVE_COLUMNS = ["perspective", "sector", "is_included", "source"]
+
+UNITS = {"hour", "contact_hour", "contact", "night", "item", "minute", "attendance", "call", "session", "gbp"}
+SECTORS = {"nhs", "la_social_care", "education", "police", "third_sector", "out_of_pocket", "intervention"}
+VERIFICATION = {"primary", "secondary", "derived", "assumption", "recalled", "not_found"}
+CATEGORIES = {"primary_care", "community_health", "hospital", "mental_health", "social_care", "education",
+              "third_sector", "police", "ips_intervention", "direct_support"}
+PRICE_YEAR = re.compile(r"^(\d{4})/(\d{2})$")
+ONE_SIXTIETH = 1 / 60
+
+# quantity unit of the source -> unit-cost units it may be converted into
+QUANTITY_TO_UNIT = {
+    "contacts": {"contact"}, "calls": {"call"}, "attendances": {"attendance"}, "nights": {"night"},
+    "meetings": {"contact", "session"}, "hours": {"hour", "contact_hour"}, "parcels": {"item"},
+    "sessions": {"session"}, "visits": {"contact"}, "incidents": {"contact"},
+    "minutes": {"hour", "contact_hour", "minute"}, "gbp": {"gbp"},
+}
+
+REQUIRED_CODES = {
+    "questionnaire": {
+        "gp_surgery", "gp_phone", "practice_nurse", "health_visitor", "midwife", "nhs111", "walk_in_centre",
+        "ae_attendance", "ambulance", "outpatient", "inpatient", "camhs", "adult_mental_health",
+        "talking_therapies", "speech_language_therapy", "social_worker_visit", "family_support_worker",
+        "cin_meeting", "child_protection_conference", "early_years_setting", "educational_psychologist",
+        "food_bank", "parenting_programme", "home_start_volunteer", "domestic_abuse_service", "police_contact",
+    },
+    "nspcc_activity": {
+        "clinical_psychologist", "child_psychiatrist", "social_worker", "family_engagement_worker", "team_manager",
+        "direct_support:vouchers", "direct_support:taxi", "direct_support:food", "direct_support:nappies",
+        "direct_support:other",
+    },
+    "sau_log": {
+        "social_worker", "team_manager", "health_visitor", "teacher", "nursery_worker", "gp", "police_officer",
+        "family_support_worker", "school_nurse", "camhs_clinician", "midwife", "housing_officer", "other",
+    },
+}
+QUESTIONNAIRE_UNITS = {
+    "gp_surgery": "contacts", "gp_phone": "contacts", "practice_nurse": "contacts", "health_visitor": "contacts",
+    "midwife": "contacts", "nhs111": "calls", "walk_in_centre": "attendances", "ae_attendance": "attendances",
+    "ambulance": "contacts", "outpatient": "attendances", "inpatient": "nights", "camhs": "contacts",
+    "adult_mental_health": "contacts", "talking_therapies": "contacts", "speech_language_therapy": "contacts",
+    "social_worker_visit": "contacts", "family_support_worker": "contacts", "cin_meeting": "meetings",
+    "child_protection_conference": "meetings", "early_years_setting": "hours",
+    "educational_psychologist": "contacts", "food_bank": "parcels", "parenting_programme": "sessions",
+    "home_start_volunteer": "visits", "domestic_abuse_service": "contacts", "police_contact": "incidents",
+}
+SAU_CATEGORIES = {
+    "health_visitor": "community_health", "teacher": "education", "nursery_worker": "education",
+    "police_officer": "police", "gp": "primary_care", "camhs_clinician": "mental_health",
+    "midwife": "community_health", "school_nurse": "community_health",
+}
+
+
+def read_csv(name):
+    with open(LIB / name, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        return reader.fieldnames, list(reader)
+
+
+@pytest.fixture(scope="module")
+def unit_costs():
+    return read_csv("unit_costs.csv")[1]
+
+
+@pytest.fixture(scope="module")
+def indices():
+    return read_csv("inflation_indices.csv")[1]
+
+
+@pytest.fixture(scope="module")
+def code_map():
+    return read_csv("code_map.csv")[1]
+
+
+@pytest.fixture(scope="module")
+def perspectives():
+    return read_csv("perspectives.csv")[1]
+
+
+@pytest.fixture(scope="module")
+def settings():
+    with open(LIB / "settings.toml", "rb") as f:
+        return tomllib.load(f)
+
+
+def row(unit_costs, code, variant="base"):
+    hits = [r for r in unit_costs if r["unit_cost_code"] == code and r["variant"] == variant]
+    assert len(hits) == 1, f"expected one row for {code}/{variant}, found {len(hits)}"
+    return hits[0]
+
+
+def cost(unit_costs, code, variant="base"):
+    return float(row(unit_costs, code, variant)["cost_gbp"])
+
+
+def index_value(indices, code, year):
+    hits = [float(r["index_value"]) for r in indices if r["index_code"] == code and r["price_year"] == year]
+    assert len(hits) == 1, f"expected one value for {code} {year}, found {len(hits)}"
+    return hits[0]
+
+
+# --------------------------------------------------------------------------- schema: unit_costs.csv
+
+def test_unit_costs_columns_exact():
+    fields, _ = read_csv("unit_costs.csv")
+    assert fields == UNIT_COST_COLUMNS
+
+
+def test_unit_cost_ids_unique(unit_costs):
+    ids = [r["unit_cost_id"] for r in unit_costs]
+    assert len(ids) == len(set(ids)), "duplicate unit_cost_id"
+    assert all(re.fullmatch(r"[A-Z0-9_]+", i) for i in ids), "ids are upper-case snake case"
+
+
+def test_code_and_variant_unique_and_every_code_has_base(unit_costs):
+    pairs = [(r["unit_cost_code"], r["variant"]) for r in unit_costs]
+    assert len(pairs) == len(set(pairs)), "a code may repeat only with a different variant"
+    codes = {c for c, _ in pairs}
+    missing = sorted(c for c in codes if (c, "base") not in pairs)
+    assert not missing, f"codes without a base variant: {missing}"
+
+
+def test_unit_cost_field_values(unit_costs):
+    for r in unit_costs:
+        rid = r["unit_cost_id"]
+        assert r["unit"] in UNITS, rid
+        assert r["sector"] in SECTORS, rid
+        assert r["verification"] in VERIFICATION, rid
+        assert r["excludes_travel"] in {"true", "false"}, rid
+        m = PRICE_YEAR.match(r["price_year"])
+        assert m and (int(m.group(1)) + 1) % 100 == int(m.group(2)), f"{rid}: bad price year"
+        value = float(r["cost_gbp"])
+        assert math.isfinite(value) and value > 0, rid
+        assert r["description"].strip() and r["source"].strip(), rid
+        if r["unit"] == "gbp":
+            assert value == 1, f"{rid}: a gbp unit cost must be 1 (the amount is the cost)"
+
+
+def test_no_recalled_or_not_found_base_rows(unit_costs):
+    bad = [r["unit_cost_id"] for r in unit_costs
+           if r["variant"] == "base" and r["verification"] in {"recalled", "not_found"}]
+    assert not bad, f"unverified figures used as base: {bad}"
+
+
+def test_assumption_and_derived_rows_explain_themselves(unit_costs):
+    for r in unit_costs:
+        if r["verification"] == "assumption":
+            assert "assum" in r["note"].lower(), f"{r['unit_cost_id']}: say what is assumed and why"
+        if r["verification"] == "derived":
+            assert re.search(r"\d\s*[x*/+]\s*\(?\d", r["note"]), f"{r['unit_cost_id']}: give the arithmetic"
+
+
+# --------------------------------------------------------------------------- schema: indices
+
+def test_index_columns_and_keys(indices):
+    fields, _ = read_csv("inflation_indices.csv")
+    assert all(c in fields for c in INDEX_COLUMNS)
+    keys = [(r["index_code"], r["price_year"]) for r in indices]
+    assert len(keys) == len(set(keys)), "one value per index and year"
+    for r in indices:
+        assert float(r["index_value"]) > 0
+        assert r["verification"] in VERIFICATION
+        assert r["vintage"].strip() and r["source"].strip() and "=100" in r["base"]
+
+
+def test_every_unit_cost_index_covers_its_year_and_target(unit_costs, indices):
+    have = {(r["index_code"], r["price_year"]) for r in indices}
+    for r in unit_costs:
+        for year in (r["price_year"], "2023/24"):
+            assert (r["inflation_index"], year) in have, \
+                f"{r['unit_cost_id']}: index {r['inflation_index']} has no value for {year}"
+
+
+def test_index_year_coverage(indices):
+    years = [f"{y}/{(y + 1) % 100:02d}" for y in range(2015, 2024)]
+    by_code = {}
+    for r in indices:
+        by_code.setdefault(r["index_code"], set()).add(r["price_year"])
+    for code in ["nhscii_pp_uc25", "nhscii_pp_uc24", "pss_pp_excl_cap", "pss_la_pp_excl_cap", "gdp_deflator"]:
+        assert set(years) <= by_code[code], code
+    assert "2024/25" in by_code["nhscii_pp_uc25"] and "2024/25" in by_code["gdp_deflator"]
+
+
+# --------------------------------------------------------------------------- schema: code map
+
+def test_code_map_columns():
+    fields, _ = read_csv("code_map.csv")
+    assert fields == CODE_MAP_COLUMNS
+
+
+def test_code_map_targets_exist_with_base(code_map, unit_costs):
+    base = {r["unit_cost_code"]: r for r in unit_costs if r["variant"] == "base"}
+    for m in code_map:
+        assert m["unit_cost_code"] in base, f"{m['source']}:{m['source_code']} -> missing {m['unit_cost_code']}"
+        assert m["category"] in CATEGORIES
+        unit = base[m["unit_cost_code"]]["unit"]
+        assert unit in QUANTITY_TO_UNIT[m["quantity_unit"]], f"{m['source_code']}: {m['quantity_unit']} -> {unit}"
+        mult = float(m["multiplier"])
+        if m["quantity_unit"] == "minutes" and unit != "minute":
+            assert math.isclose(mult, ONE_SIXTIETH, rel_tol=1e-12)
+        else:
+            assert mult == 1
+
+
+def test_code_map_covers_every_source_code_exactly(code_map):
+    keys = [(m["source"], m["source_code"]) for m in code_map]
+    assert len(keys) == len(set(keys)), "a source code is mapped twice"
+    for source, codes in REQUIRED_CODES.items():
+        mapped = {c for s, c in keys if s == source}
+        assert mapped == codes, f"{source}: missing {codes - mapped}, unexpected {mapped - codes}"
+    assert {s for s, _ in keys} == set(REQUIRED_CODES)
+
+
+def test_code_map_units_and_categories(code_map):
+    for m in code_map:
+        if m["source"] == "questionnaire":
+            assert m["quantity_unit"] == QUESTIONNAIRE_UNITS[m["source_code"]], m["source_code"]
+        elif m["source"] == "nspcc_activity":
+            if m["source_code"].startswith("direct_support:"):
+                assert (m["quantity_unit"], m["category"], m["multiplier"]) == ("gbp", "direct_support", "1")
+            else:
+                assert (m["quantity_unit"], m["category"]) == ("minutes", "ips_intervention")
+        elif m["source"] == "sau_log":
+            assert m["quantity_unit"] == "minutes"
+            assert m["category"] == SAU_CATEGORIES.get(m["source_code"], "social_care"), m["source_code"]
+
+
+def test_nspcc_codes_cost_the_intervention_sector(code_map, unit_costs):
+    base = {r["unit_cost_code"]: r for r in unit_costs if r["variant"] == "base"}
+    for m in code_map:
+        if m["source"] == "nspcc_activity":
+            assert base[m["unit_cost_code"]]["sector"] == "intervention", m["source_code"]
+
+
+# --------------------------------------------------------------------------- schema: perspectives, settings
+
+def test_perspectives(perspectives, unit_costs):
+    fields, _ = read_csv("perspectives.csv")
+    assert fields == PERSPECTIVE_COLUMNS
+    included = {}
+    for p in perspectives:
+        assert p["is_included"] in {"true", "false"}
+        assert p["source"].strip()
+        included.setdefault(p["perspective"], {})[p["sector"]] = p["is_included"] == "true"
+    assert set(included) == {"nhs_pss", "public_sector", "societal"}
+    for p, sectors in included.items():
+        assert set(sectors) == SECTORS, p
+    on = {p: {s for s, v in sectors.items() if v} for p, sectors in included.items()}
+    assert on["nhs_pss"] == {"nhs", "la_social_care", "intervention"}
+    assert on["public_sector"] == on["nhs_pss"] | {"education", "police"}
+    assert on["societal"] == SECTORS
+    assert any("PMG36" in p["source"] for p in perspectives if p["perspective"] == "nhs_pss")
+    assert {r["sector"] for r in unit_costs} <= SECTORS
+
+
+def test_settings(settings, indices):
+    assert re.fullmatch(r"\d{4}\.\d+\.\d+", settings["version"])
+    assert settings["default_price_year"] == "2023/24"
+    assert any(r["price_year"] == settings["default_price_year"] for r in indices)
+    sens = settings["non_contact_time"]["sensitivity"]
+    # [UC23] §8.1 H: community S&P staff direct:indirect 1:0.91
+    assert sens["community_ahp_ratio"] == 0.91
+    # [UC24] Table 12.5.1, p.119: clinical psychologist f2f:other 1:2.03
+    assert sens["clinical_psychologist_ratio"] == 2.03
+    assert settings["non_contact_time"]["default_allowance"] == 0.0
+    att = settings["attendance"]
+    for k in ["did_not_attend_contact_share", "did_not_attend_travel_share",
+              "cancelled_contact_share", "cancelled_travel_share"]:
+        assert 0.0 <= att[k] <= 1.0
+    assert settings["site_multipliers"]["Bromley"] == 1.0
+    assert "no verified" in settings["site_multipliers"]["note"].lower()
+
+
+# --------------------------------------------------------------------------- values against the reference
+
+@pytest.mark.parametrize("code, variant, expected, unit, price_year, verification", [
+    # [UC24] Table 9.4.2, p.73: GP consultation (10 min) incl DCS, excl quals = £37
+    ("gp_consultation", "base", 37, "contact", "2023/24", "primary"),
+    # [UC24] Table 9.4.2, p.73: GP consultation incl DCS and quals = £45
+    ("gp_consultation", "incl_quals", 45, "contact", "2023/24", "primary"),
+    # [UC24] Table 9.4.2, p.73: GP per hour of patient contact, excl DCS & quals = £196
+    ("gp_hour", "base", 196, "hour", "2023/24", "primary"),
+    # [UC24] Table 9.3.1, p.71: GP practice nurse (Band 5) without quals = £47/hour
+    ("practice_nurse_hour", "base", 47, "hour", "2023/24", "primary"),
+    # [UC24] Table 6.1.1, p.43: emergency care attendance = £273
+    ("ae_attendance", "base", 273, "attendance", "2023/24", "primary"),
+    # [UC24] Table 6.1.1, p.43: outpatient attendance, consultant-led = £198
+    ("outpatient_attendance", "base", 198, "attendance", "2023/24", "primary"),
+    # [UC24] Table 6.1.1: ambulance, average of all incidents = £250
+    ("ambulance_incident", "base", 250, "contact", "2023/24", "primary"),
+    # [UC24] Table 6.1.1: NHS Talking Therapies care contact = £163
+    ("talking_therapies_contact", "base", 163, "contact", "2023/24", "primary"),
+    # [UC24] Table 2.1.1, p.20: community mental health service, functional = £280
+    ("adult_mental_health_contact", "base", 280, "contact", "2023/24", "primary"),
+    # [UC24] Table 2.1.1, p.20: specialist perinatal mental health community service = £313
+    ("adult_mental_health_contact", "perinatal", 313, "contact", "2023/24", "primary"),
+    # [UC24] Table 8.2.1, p.64: community S&P staff Band 7 = £68/working hour
+    ("ips_clinical_psychologist_hour", "base", 68, "hour", "2023/24", "primary"),
+    # [UC23] Table 11.3.2, p.95: consultant psychiatric, excl quals = £109/hour (2022/23)
+    ("ips_child_psychiatrist_hour", "uc23", 109, "hour", "2022/23", "primary"),
+    # amended 2024 manual Table 11.3.2 (NICE COSTmos scrape): consultant psychiatric excl quals = £121
+    ("ips_child_psychiatrist_hour", "base", 121, "hour", "2023/24", "secondary"),
+    # NCC 2023/24 CHS N03G (COSTmos transcription): HV other statutory contact f2f = £81.16
+    ("health_visitor_contact", "base", 81.16, "contact", "2023/24", "secondary"),
+    # NCC 2023/24 CHS N01P: community midwife postnatal visit = £158.39
+    ("midwife_contact", "base", 158.39, "contact", "2023/24", "secondary"),
+    # NCC 2023/24 CHS A13C1: SLT child one-to-one = £162.06
+    ("speech_language_therapy_contact", "base", 162.06, "contact", "2023/24", "secondary"),
+    # DfE PQ 193824 / Early Education (Nov 2023): 3-4-year-old national average rate from Sep 2023 = £5.62
+    ("early_years_hour", "base", 5.62, "hour", "2023/24", "secondary"),
+    # The Guardian (Feb 2023): Canterbury food bank standard parcel = £34.11
+    ("food_bank_parcel", "base", 34.11, "item", "2022/23", "secondary"),
+])
+def test_verified_values(unit_costs, code, variant, expected, unit, price_year, verification):
+    r = row(unit_costs, code, variant)
+    assert float(r["cost_gbp"]) == pytest.approx(expected, abs=1e-9)
+    assert (r["unit"], r["price_year"], r["verification"]) == (unit, price_year, verification)
+
+
+@pytest.mark.parametrize("code, variant, expected", [
+    # [UC24] Table 10.1.1, p.84: social worker (adult services) without quals = £48/hour (proxy)
+    ("childrens_social_worker_hour", "base", 48),
+    ("ips_social_worker_hour", "base", 48),
+    # [UC24] Table 10.1.1, p.84: with quals = £58/hour (proxy)
+    ("childrens_social_worker_hour", "incl_quals", 58),
+    # [UC24] Table 10.6.1, p.89: support and outreach worker = £30/hour (proxy for FSW)
+    ("family_support_worker_hour", "base", 30),
+    ("ips_family_engagement_worker_hour", "base", 30),
+    # [UC24] Table 10.2.1, p.85: social work assistant = £39/hour
+    ("family_support_worker_hour", "social_work_assistant", 39),
+    # [UC24] Table 9.2.1, p.70: community qualified nurse Band 6 excl quals = £58/hour
+    ("health_visitor_hour", "base", 58),
+    # Home Office Police costs methodology Table 1: violence without injury = £470 (2022/23)
+    ("police_incident", "base", 470),
+    # [UC24] Table 6.1.1: non-elective short stay = £792 per spell (per-night use is an assumption)
+    ("inpatient_night", "base", 792),
+])
+def test_assumption_rows_use_verified_inputs(unit_costs, code, variant, expected):
+    r = row(unit_costs, code, variant)
+    assert float(r["cost_gbp"]) == pytest.approx(expected, abs=1e-9)
+    assert r["verification"] == "assumption"
+
+
+def test_derived_and_assumed_arithmetic(unit_costs):
+    # 15-minute practice nurse contact = hourly x 15/60
+    assert cost(unit_costs, "practice_nurse_contact") == pytest.approx(cost(unit_costs, "practice_nurse_hour") * 0.25)
+    # 60-minute social worker visit = children's SW hourly x 1
+    assert cost(unit_costs, "social_worker_visit") == pytest.approx(cost(unit_costs, "childrens_social_worker_hour"))
+    assert cost(unit_costs, "family_support_worker_contact") == pytest.approx(
+        cost(unit_costs, "family_support_worker_hour"))
+    # CIN meeting: 1 h x (SW + HV + FSW)
+    assert cost(unit_costs, "cin_meeting") == pytest.approx(
+        cost(unit_costs, "childrens_social_worker_hour") + cost(unit_costs, "health_visitor_hour")
+        + cost(unit_costs, "family_support_worker_hour"))
+    # CP conference: 1.5 h x (chair [team manager proxy] + SW + HV + FSW)
+    assert cost(unit_costs, "child_protection_conference") == pytest.approx(1.5 * (
+        cost(unit_costs, "sw_team_manager_hour") + cost(unit_costs, "childrens_social_worker_hour")
+        + cost(unit_costs, "health_visitor_hour") + cost(unit_costs, "family_support_worker_hour")))
+    # [UC24] Table 12.5.1, p.119 ratio 1:2.03 -> Band 7 per f2f hour = 68 x 3.03 (reference: £206)
+    f2f = cost(unit_costs, "ips_clinical_psychologist_hour", "per_f2f_hour")
+    assert f2f == pytest.approx(cost(unit_costs, "ips_clinical_psychologist_hour") * 3.03)
+    assert round(f2f) == 206
+    # [UC24] Table 9.4.2: GP £3.70 per minute x 10 minutes
+    assert cost(unit_costs, "gp_telephone_consultation") == pytest.approx(3.70 * 10)
+
+
+def test_superseded_psychiatrist_figure_not_used(unit_costs):
+    # [UC24] pre-amendment Table 11.3.2, p.106 gives £87 from an implausible salary: do not use.
+    assert all(not (r["unit_cost_code"] == "ips_child_psychiatrist_hour" and float(r["cost_gbp"]) == 87)
+               for r in unit_costs)
+
+
+@pytest.mark.parametrize("code, year, expected", [
+    # reference §2.1 derived cumulative NHSCII pay & prices, 2015/16 = 100, [UC24] vintage
+    ("nhscii_pp_uc24", "2022/23", 121.02),
+    ("nhscii_pp_uc24", "2023/24", 126.23),
+    # same, 2025-manual vintage (secondary)
+    ("nhscii_pp_uc25", "2023/24", 124.01),
+    ("nhscii_pp_uc25", "2024/25", 128.99),
+    ("nhscii_pp_uc25", "2021/22", 112.76),
+    # reference §2.3 GDP deflator (ONS L8GG, 2024/25 = 100)
+    ("gdp_deflator", "2022/23", 91.30),
+    ("gdp_deflator", "2023/24", 96.11),
+    ("gdp_deflator", "2015/16", 74.58),
+])
+def test_index_values(indices, code, year, expected):
+    assert round(index_value(indices, code, year), 2) == pytest.approx(expected, abs=1e-9)
+
+
+def test_index_uplifts(indices):
+    # index values are stored to 4 dp, hence abs=1e-5
+    # reference §2.1: 2022/23 -> 2023/24 uplift x1.0431 ([UC24]) or x1.0247 (2025 vintage)
+    assert index_value(indices, "nhscii_pp_uc24", "2023/24") / index_value(indices, "nhscii_pp_uc24", "2022/23") \
+        == pytest.approx(1.0431, abs=1e-5)
+    assert index_value(indices, "nhscii_pp_uc25", "2023/24") / index_value(indices, "nhscii_pp_uc25", "2022/23") \
+        == pytest.approx(1.0247, abs=1e-5)
+    # reference §2.2: PSS all sectors excl capital, 2023/24 = +7.4%; LA services = +7.0%
+    assert index_value(indices, "pss_pp_excl_cap", "2023/24") / index_value(indices, "pss_pp_excl_cap", "2022/23") \
+        == pytest.approx(1.074, abs=1e-5)
+    assert index_value(indices, "pss_la_pp_excl_cap", "2023/24") / index_value(
+        indices, "pss_la_pp_excl_cap", "2022/23") == pytest.approx(1.070, abs=1e-5)
