@@ -49,7 +49,7 @@ def column_checks(c: Column, record_key: str | None) -> list[str]:
         shown = ", ".join(str(a) for a in c.allowed)
         message = sql_str(f"{name} must be one of: {shown}")
         if c.type == "list":
-            out.append(f"case when len(list_filter({val}, x -> x not in ({allowed}))) > 0 then "
+            out.append(f"case when len(list_filter({val}, lambda x: x not in ({allowed}))) > 0 then "
                        + _issue("not_allowed", name, "error", message, raw) + " end")
         else:
             out.append(f"case when {val} not in ({allowed}) then "
@@ -103,11 +103,11 @@ checked as (
         {record_id} as record_id,
         list_filter([
             {issue_list}
-        ], x -> x is not null) as issues
+        ], lambda x: x is not null) as issues
     from typed
 )
 select
     * exclude (_raw),
-    len(list_filter(issues, x -> x.severity = 'error')) > 0 as has_error
+    len(list_filter(issues, lambda x: x.severity = 'error')) > 0 as has_error
 from checked
 """

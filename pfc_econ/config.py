@@ -55,6 +55,15 @@ class StudyConfig:
     periods: dict[str, int]
     run: dict[str, Any]
     raw: dict[str, Any] = field(repr=False)
+    extra: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+
+    def settings(self, section: str) -> dict[str, Any]:
+        """A validated section with its defaults filled in (periods, run, and later sections)."""
+        if section == "periods":
+            return self.periods
+        if section == "run":
+            return self.run
+        return self.extra.get(section, {})
 
 
 def _check_keys(section: str, table: dict, schema_key: str) -> dict[str, Any]:
@@ -113,7 +122,7 @@ def load_config(path: str | Path) -> StudyConfig:
 
 def parse_config(raw: dict[str, Any], path: Path) -> StudyConfig:
     """Validate an already-parsed config dict (paths resolve against ``path``'s folder)."""
-    known = {"study", "sources", "periods", "run"}
+    known = {"sources"} | set(SCHEMA) - {"source"}
     for key in raw:
         if key not in known:
             raise ConfigError(f"unknown section [{key}] (expected one of: {', '.join(sorted(known))})")
@@ -144,6 +153,8 @@ def parse_config(raw: dict[str, Any], path: Path) -> StudyConfig:
             raise ConfigError(f"[periods] {key} = {value}: expected 1 to 24 months")
     if periods["followup_min_months"] > periods["followup_max_months"]:
         raise ConfigError("[periods] followup_min_months is greater than followup_max_months")
+    extra = {section: _check_keys(section, raw.get(section, {}), section)
+             for section in SCHEMA if section not in ("study", "source", "periods", "run")}
     run = _check_keys("run", raw.get("run", {}), "run")
     if run["threads"] < 0:
         raise ConfigError(f"[run] threads = {run['threads']}: expected 0 (all cores) or more")
@@ -155,4 +166,5 @@ def parse_config(raw: dict[str, Any], path: Path) -> StudyConfig:
         periods=periods,
         run=run,
         raw=raw,
+        extra=extra,
     )

@@ -133,9 +133,12 @@ def _rules_text(c) -> str:
     if c.allowed is not None:
         parts.append("one of " + ", ".join(f"`{a}`" for a in c.allowed))
     if c.min is not None or c.max is not None:
-        parts.append(f"range {c.min if c.min is not None else ''}–{c.max if c.max is not None else ''}")
-    if c.warn_min is not None or c.warn_max is not None:
-        parts.append(f"implausible outside {c.warn_min if c.warn_min is not None else ''}–{c.warn_max if c.warn_max is not None else ''}")
+        parts.append("at least %g" % c.min if c.max is None else "at most %g" % c.max if c.min is None
+                     else f"range {c.min:g}–{c.max:g}")
+    if c.warn_min is not None:
+        parts.append(f"implausible below {c.warn_min:g}")
+    if c.warn_max is not None:
+        parts.append(f"implausible above {c.warn_max:g}")
     if c.pattern:
         parts.append(f"pattern `{c.pattern}`")
     if c.references:

@@ -96,6 +96,23 @@ def _read_sources(con, config: StudyConfig, say: Callable[[str], None]) -> tuple
     return inputs, total
 
 
+def _write_settings(con, config: StudyConfig) -> None:
+    """The run's settings as a table and as DuckDB variables, so SQL models can read them:
+    ``getvariable('periods.baseline_recall_months')``; lists and tables are stored as JSON."""
+    settings = {"study.target_price_year": config.target_price_year, "study.name": config.name}
+    from .config import SCHEMA
+    for section in SCHEMA:
+        if section in ("study", "source"):
+            continue
+        for key, value in config.settings(section).items():
+            settings[f"{section}.{key}"] = value
+    con.execute("create table run_settings (key varchar, value varchar)")
+    for key, value in sorted(settings.items()):
+        text = value if isinstance(value, str) else json.dumps(value)
+        con.execute("insert into run_settings values (?, ?)", [key, text])
+        con.execute(f"set variable \"{key}\" = ?", [value if isinstance(value, (str, int, float, bool)) else text])
+
+
 def _code_version() -> str:
     try:
         out = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
@@ -134,6 +151,7 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
         if config.run["memory_limit"]:
             con.execute(f"set memory_limit = '{config.run['memory_limit']}'")
         run_macros(con)
+        _write_settings(con, config)
         con.register("_contract_rows", pa.Table.from_pylist(contract_rows()))
         con.execute("create table contract_columns as select * from _contract_rows")
         con.unregister("_contract_rows")

@@ -27,7 +27,7 @@ create or replace macro pfc_bool(v) as
          when lower(trim(v)) in ('false', '0', 'no', 'n') then false end;
 
 create or replace macro pfc_list(v, sep) as
-    list_filter(list_transform(string_split(v, sep), x -> trim(x)), x -> x <> '');
+    list_filter(list_transform(string_split(v, sep), lambda x: trim(x)), lambda x: x <> '');
 
 -- One problem found in a record: the shape of every element of a chk_* table's `issues` list.
 create or replace macro pfc_issue(rule, field, severity, message, value) as

@@ -7,11 +7,11 @@ with families as (
     select * from stg_randomisation
 ),
 children as (
-    select family_id, person_id,
-           first(age_months order by assessment_date, age_months) as first_age_months
-    from stg_questionnaire_children
-    join stg_questionnaire using (response_id, family_id, timepoint)
-    group by family_id, person_id
+    select c.family_id, c.person_id,
+           first(c.age_months order by q.assessment_date, c.age_months) as first_age_months
+    from stg_questionnaire_children as c
+    join stg_questionnaire as q using (response_id)
+    group by c.family_id, c.person_id
 ),
 index_child as (
     select family_id, first(person_id order by first_age_months, person_id) as index_child_id

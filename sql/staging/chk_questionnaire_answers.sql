@@ -11,7 +11,7 @@ with answer_fields as (
     where source = 'questionnaire' and block in ('service_use', 'instrument')
 ),
 cells as (
-    unpivot (select "ResponseId", source_row, columns(c -> regexp_matches(c, '(^|_)(su|ghq|icecap|bcap|prem|pedsql|sdq|itsea)_'))
+    unpivot (select "ResponseId", source_row, columns(lambda c: regexp_matches(c, '(^|_)(su|ghq|icecap|bcap|prem|pedsql|sdq|itsea)_'))
              from raw_questionnaire)
     on columns(* exclude ("ResponseId", source_row))
     into name column_name value raw_value
@@ -54,6 +54,6 @@ select
             column_name, 'error', 'answer in child block ' || slot || ' but the block has no child', raw_value) end,
         case when slot > 0 and child_has_error then pfc_issue('child_block_rejected', column_name, 'error',
             'child block ' || slot || ' was rejected (see its child_id issue)', raw_value) end
-    ], x -> x is not null) as issues,
-    len(list_filter(issues, x -> x.severity = 'error')) > 0 as has_error
+    ], lambda x: x is not null) as issues,
+    len(list_filter(issues, lambda x: x.severity = 'error')) > 0 as has_error
 from with_person;

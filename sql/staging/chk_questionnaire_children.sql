@@ -8,7 +8,7 @@ with child_fields as (
     where source = 'questionnaire' and block = 'child'
 ),
 cells as (
-    unpivot (select "ResponseId", source_row, columns(c -> regexp_matches(c, '^[0-9]+_child_|^[0-9]+_(pedsql|sdq)_form$')) from raw_questionnaire)
+    unpivot (select "ResponseId", source_row, columns(lambda c: regexp_matches(c, '^[0-9]+_child_|^[0-9]+_(pedsql|sdq)_form$')) from raw_questionnaire)
     on columns(* exclude ("ResponseId", source_row))
     into name column_name value raw_value
 ),
@@ -54,6 +54,6 @@ select
             then pfc_issue('not_allowed', slot || '_sdq_form', 'error', 'sdq_form must be one of: 1, 2', raw_sdq_form) end,
         case when count(*) over (partition by response_id, child_id) > 1 and child_id is not null then pfc_issue(
             'duplicate_id', slot || '_child_id', 'error', 'the same child is in two blocks of one response', child_id) end
-    ], x -> x is not null) as issues,
+    ], lambda x: x is not null) as issues,
     len(issues) > 0 as has_error
 from typed;

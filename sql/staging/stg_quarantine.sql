@@ -35,8 +35,8 @@ select
     source_table,
     record_id,
     source_row,
-    list_transform(list_filter(issues, x -> x.severity = 'error'), x -> x.rule) as rules,
-    array_to_string(list_transform(list_filter(issues, x -> x.severity = 'error'),
-        x -> coalesce(x.field || ': ', '') || x.message || coalesce(' (value ' || x.value || ')', '')), '; ') as reasons
+    list_transform(list_filter(issues, lambda x: x.severity = 'error'), lambda x: x.rule) as rules,
+    array_to_string(list_transform(list_filter(issues, lambda x: x.severity = 'error'),
+        lambda x: coalesce(x.field || ': ', '') || x.message || coalesce(' (value ' || x.value || ')', '')), '; ') as reasons
 from all_rows
 order by source, source_table, source_row;
