@@ -167,7 +167,7 @@ def _load(path: Path) -> SourceContract:
     source = spec["source"]
     if source == "questionnaire":
         tables = (TableContract(source, source, None, spec["record_id"], spec["grain"],
-                                _questionnaire_columns(spec, path.parent)),)
+                                _questionnaire_columns(spec, path.parent), _rules(spec.get("rules", []))),)
     elif "tables" in spec:
         tables = tuple(
             TableContract(source, t["table"], t.get("file"), t.get("record_id"), t["grain"],

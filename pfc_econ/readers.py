@@ -232,7 +232,10 @@ def read_table(con: duckdb.DuckDBPyConnection, contract: SourceContract, table: 
     select_list = ", ".join(
         f"{q(c)}::varchar as {q(c)}" if c in keep else f"null::varchar as {q(c)}" for c in out_columns)
     con.execute(f"drop table if exists {q(raw)}")
-    if fmt in ("csv", "survey_csv"):
+    header_records = contract.header_rows if fmt == "survey_csv" else 1
+    if fmt in ("csv", "survey_csv") and len(_csv_records(path, header_records + 1)[0]) <= header_records:
+        create_empty_raw(con, table)  # a header and no data rows: a valid, empty extract
+    elif fmt in ("csv", "survey_csv"):
         rejects, scans = f"_rej_{table.table}", f"_rejscan_{table.table}"
         name_list = "[" + ", ".join(sql_str(n) for n in names) + "]"
         options = (f"header=false, skip={header_lines}, names={name_list}, all_varchar=true, "
