@@ -169,6 +169,12 @@ def parse_config(raw: dict[str, Any], path: Path) -> StudyConfig:
     rule = extra["outcomes"]["index_child_rule"]
     if rule not in INDEX_CHILD_RULES:
         raise ConfigError(f"[outcomes] index_child_rule = {rule!r}: expected one of {', '.join(INDEX_CHILD_RULES)}")
+    from .reference_data import resolve_bcap_key, resolve_mapping
+    try:
+        resolve_mapping(extra["outcomes"]["mapping"])
+        resolve_bcap_key(extra["outcomes"]["bcap_key_file"])
+    except ValueError as exc:
+        raise ConfigError(f"[outcomes] {exc}") from None
     run = _check_keys("run", raw.get("run", {}), "run")
     if run["threads"] < 0:
         raise ConfigError(f"[run] threads = {run['threads']}: expected 0 (all cores) or more")

@@ -278,3 +278,27 @@ def test_outcome_marts_and_auc(make_study, run_study):
     assert child == (None, "missing", "illustrative_linear")          # all-missing toddler form
     status = con.execute("select outcome_status from fct_family_outcomes where family_id = 'PFC-B-002'").fetchone()[0]
     assert "missing_follow_up" in status
+
+
+def test_index_child_rule_all_under_5_sum_and_summary(make_study, run_study):
+    from pfc_econ.outcome_summary import summarise_outcomes
+    two = {"2_child_id": "PFC-B-001-C2", "2_child_age_months": "50", "2_child_sex": "2", "2_pedsql_form": "3"}
+    best = {f"{s}_pedsql_tod_{i}": "0" for s in (1, 2) for i in range(1, 22)}
+    rows = [response("R_b001t1", "PFC-B-001", "T1", "2023-06-20", **two, **best),
+            response("R_b001t2", "PFC-B-001", "T2", "2024-06-19", **two, **best)]   # 365 days
+    toml = '\n[outcomes]\nmapping = "illustrative_linear"\nindex_child_rule = "all_under_5_sum"\n'
+    con = run_study(make_study(questionnaire=rows, extra_toml=toml))
+    qaly, n = con.execute("""select child_qaly, n_index_children from fct_family_outcomes
+                             where family_id = 'PFC-B-001'""").fetchone()
+    # two children under 5, each utility 1.0 at both times: 2 × (1 + 1) / 2 × 365 / 365.25
+    assert n == 2 and qaly == pytest.approx(2 * 365 / 365.25)
+    summary = {(m, t): (n, mean) for m, t, n, mean, _ in summarise_outcomes(Path(con.execute(
+        "select file from pragma_database_list where name = current_database()").fetchone()[0]))}
+    assert summary[("PedsQL total, toddler 2-4", "baseline")] == (2, 100.0)
+
+
+def test_unknown_mapping_is_a_config_error(make_study):
+    from pfc_econ.config import load_config
+    from pfc_econ.errors import ConfigError
+    with pytest.raises(ConfigError, match="outcomes"):
+        load_config(make_study(extra_toml='\n[outcomes]\nmapping = "no_such_mapping"\n'))
