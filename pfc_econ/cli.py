@@ -44,6 +44,18 @@ def cmd_synth(args) -> int:
     return 0
 
 
+def cmd_score(args) -> int:
+    from .scoring import score_file
+    result = score_file(args.instrument, args.file, out=args.out, mapping=args.mapping)
+    if result.out_file:
+        _say(f"wrote {len(result.rows)} rows: {result.out_file}")
+    else:
+        _say(",".join(result.columns))
+        for row in result.rows:
+            _say(",".join("" if v is None else str(v) for v in row))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pfc-econ", description="Costing engine of the Partnership for Change trial (IPS vs SAU).")
@@ -69,6 +81,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-sau", action="store_true", help="leave out the SAU social-worker log")
     p.add_argument("--out", required=True, help="folder to write")
     p.set_defaults(func=cmd_synth)
+
+    p = sub.add_parser("score", help="score a stand-alone CSV of item answers (columns named as item_code "
+                       "in instruments/items.csv, plus id; form for PedsQL/SDQ; age_months for chu9d)",
+                       epilog="Example: pfc-econ score ghq12 answers.csv --out scores.csv")
+    p.add_argument("instrument", choices=["ghq12", "icecap_a", "bcap", "pedsql", "sdq", "chu9d"])
+    p.add_argument("file", help="CSV of item answers")
+    p.add_argument("--out", default=None, help="CSV to write (default: print to the terminal)")
+    p.add_argument("--mapping", default=None, help="chu9d: mapping name or TOML file (default: the config default)")
+    p.set_defaults(func=cmd_score)
     return parser
 
 
@@ -76,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except PfcError as exc:
+    except (PfcError, ValueError) as exc:
         print(f"pfc-econ: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

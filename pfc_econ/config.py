@@ -31,7 +31,18 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "followup_max_months": (int, 6),
     },
     "run": {"threads": (int, 0), "memory_limit": (str, "")},
+    # Outcome scoring. Defaults are cited in instruments/: ghq12_rules.toml [caseness.default]
+    # (>= 4, HSE 2012), bcap_rules.toml [cutoffs.default] (12) and [cutoffs.sensitive] (9).
+    "outcomes": {
+        "mapping": (str, "kelly_2023"),
+        "index_child_rule": (str, "youngest_under_5"),
+        "ghq_caseness_threshold": (int, 4),
+        "bcap_cutoff": (int, 12),
+        "bcap_cutoff_sensitive": (int, 9),
+        "bcap_key_file": (str, "bcap_key_synthetic.csv"),
+    },
 }
+INDEX_CHILD_RULES = ("youngest_under_5", "all_under_5_sum", "all_under_5_mean")
 
 
 @dataclass(frozen=True)
@@ -155,6 +166,15 @@ def parse_config(raw: dict[str, Any], path: Path) -> StudyConfig:
         raise ConfigError("[periods] followup_min_months is greater than followup_max_months")
     extra = {section: _check_keys(section, raw.get(section, {}), section)
              for section in SCHEMA if section not in ("study", "source", "periods", "run")}
+    rule = extra["outcomes"]["index_child_rule"]
+    if rule not in INDEX_CHILD_RULES:
+        raise ConfigError(f"[outcomes] index_child_rule = {rule!r}: expected one of {', '.join(INDEX_CHILD_RULES)}")
+    from .reference_data import resolve_bcap_key, resolve_mapping
+    try:
+        resolve_mapping(extra["outcomes"]["mapping"])
+        resolve_bcap_key(extra["outcomes"]["bcap_key_file"])
+    except ValueError as exc:
+        raise ConfigError(f"[outcomes] {exc}") from None
     run = _check_keys("run", raw.get("run", {}), "run")
     if run["threads"] < 0:
         raise ConfigError(f"[run] threads = {run['threads']}: expected 0 (all cores) or more")

@@ -34,7 +34,9 @@ class Model:
 
 
 def _upstream(sql: str) -> tuple[str, ...]:
-    header = "\n".join(line for line in sql.splitlines() if line.startswith("--"))
+    lines = sql.splitlines()
+    end = next((i for i, line in enumerate(lines) if not line.startswith("--")), len(lines))
+    header = "\n".join(lines[:end])  # the leading comment block only; comments in the body are not headers
     match = UPSTREAM.search(header)
     if not match:
         return ()

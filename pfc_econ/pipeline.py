@@ -26,6 +26,7 @@ from .manifest import file_sha256, library_version
 from .models import Model, order_models, run_models, run_macros, sql_models
 from .paths import ROOT
 from .readers import create_empty_raw, q, read_table
+from .reference_data import load_reference_data
 
 EXPORT_PREFIXES = ("dim_", "fct_", "audit_")
 
@@ -158,6 +159,8 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
         say("reading sources")
         inputs, read_seconds = _read_sources(con, config, say)
         timings = {"read": read_seconds}
+        outcomes = config.settings("outcomes")
+        load_reference_data(con, outcomes["mapping"], outcomes["bcap_key_file"])
         say("running models")
         available = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
         models = order_models(_check_models() + sql_models(), available)

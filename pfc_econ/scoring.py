@@ -1,0 +1,110 @@
+"""`pfc-econ score`: score a stand-alone CSV of item answers with the pipeline's own SQL.
+
+The CSV has an ``id`` column, one column per item named as ``item_code`` in instruments/items.csv
+(``ghq_1``, ``icecap_3``, ``pedsql_tod_7``, ``sdq_imp_2`` …), and where needed ``form`` (PedsQL:
+inf1, inf2, tod, yc or the staged names infant_1_12m …; SDQ: p2_4 or p4_17, default p4_17) and,
+for the CHU9D mapping, ``age_months`` (or ``age_years``). The rows are staged as questionnaire
+answers and scored by sql/intermediate/int_instrument_items, int_instrument_scores and
+int_chu9d_utility, so a score here is the same score as in a trial run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from .config import SCHEMA
+from .models import run_macros
+from .paths import SQL_DIR
+from .reference_data import load_reference_data
+
+INSTRUMENTS = ("ghq12", "icecap_a", "bcap", "pedsql", "sdq", "chu9d")
+MODELS = ("int_instrument_items", "int_instrument_scores", "int_chu9d_utility")
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """Scores of a stand-alone file: one row per ``id``; ``columns`` in output order."""
+
+    instrument: str
+    columns: list[str]
+    rows: list[tuple]
+    out_file: Path | None
+
+
+def _stage(con: duckdb.DuckDBPyConnection, instrument: str) -> None:
+    """Shape the CSV (table ``input``) like the staged questionnaire tables."""
+    cols = {r[0] for r in con.execute("select column_name from (describe input)").fetchall()}
+    if "id" not in cols:
+        raise ValueError("file: an 'id' column is required")
+    form = "trim(i.form)" if "form" in cols else "null"
+    if "age_months" in cols:
+        age = "try_cast(age_months as double)"
+    elif "age_years" in cols:
+        age = "try_cast(age_years as double) * 12"
+    else:
+        age = "null::double"
+    con.execute("""create table stg_questionnaire as select id as response_id, null::varchar as family_id,
+                   id as person_id, null::varchar as timepoint, null::date as assessment_date from input""")
+    child_instrument = 'pedsql' if instrument == 'chu9d' else instrument
+    con.execute(f"""create table stg_questionnaire_children as
+        select i.id as response_id, null::varchar as family_id, null::varchar as timepoint, 1 as slot,
+               i.id as person_id, {age} as age_months,
+               (select staged_form from ref_instrument_forms where instrument = 'pedsql'
+                 and {form} in (form, staged_form)) as pedsql_form,
+               case when '{child_instrument}' = 'sdq' then coalesce(
+                   (select staged_form from ref_instrument_forms where instrument = 'sdq'
+                     and {form} in (form, staged_form)), '4-17') end as sdq_form
+        from input as i where '{child_instrument}' in ('pedsql', 'sdq')""")
+    item_cols = [c for c in cols if c not in ("id", "form", "age_months", "age_years")]
+    if not item_cols:
+        raise ValueError("file: no item columns (name them as item_code in instruments/items.csv)")
+    con.execute(f"""create table stg_questionnaire_answers as
+        with cells as (unpivot (select id, {", ".join(f'"{c}"::varchar as "{c}"' for c in item_cols)} from input)
+                       on columns(* exclude (id)) into name field value raw_value)
+        select c.id as response_id, null::varchar as family_id, c.id as person_id, null::varchar as timepoint,
+               'instrument' as block, i.instrument, c.field, pfc_int(c.raw_value) as answer_code
+        from cells as c
+        join (select distinct instrument, item_code from ref_instrument_items) as i on i.item_code = c.field
+        where pfc_text(c.raw_value) is not null""")
+
+
+def score_file(instrument: str, csv_path: str | Path, out: str | Path | None = None,
+               mapping: str | None = None) -> ScoreResult:
+    """Score ``csv_path`` for ``instrument`` (ghq12, icecap_a, bcap, pedsql, sdq, or chu9d for the
+    PedsQL→CHU9D mapping); write a CSV to ``out`` if given. Defaults come from the config schema."""
+    if instrument not in INSTRUMENTS:
+        raise ValueError(f"instrument {instrument!r}: expected one of {', '.join(INSTRUMENTS)}")
+    csv_path = Path(csv_path)
+    if not csv_path.is_file():
+        raise ValueError(f"csv_path {str(csv_path)!r}: no such file")
+    settings = {key: default for key, (_, default) in SCHEMA["outcomes"].items()}
+    if mapping:
+        settings["mapping"] = mapping
+    con = duckdb.connect()
+    run_macros(con)
+    for key, value in settings.items():
+        con.execute(f"set variable \"outcomes.{key}\" = ?", [value])
+    load_reference_data(con, settings["mapping"], settings["bcap_key_file"])
+    con.execute("create table input as select * from read_csv(?, header = true, all_varchar = true)", [str(csv_path)])
+    _stage(con, instrument)
+    for name in MODELS:
+        con.execute((SQL_DIR / "intermediate" / f"{name}.sql").read_text(encoding="utf-8"))
+    if instrument == "chu9d":
+        query = """select person_id as id, pedsql_form, age_months, pedsql_total, chu9d_utility, utility_algorithm,
+                          utility_status, array_to_string(utility_flags, ';') as utility_flags
+                   from int_chu9d_utility order by id"""
+    else:
+        query = f"""pivot (select person_id as id, form, score, score_value, score_status,
+                                 key_verification as bcap_key from int_instrument_scores
+                          where instrument = '{instrument}')
+                    on score using first(score_value) as value, first(score_status) as status
+                    group by id, form{", bcap_key" if instrument == "bcap" else ""} order by id"""
+    rel = con.sql(query)
+    if out:
+        rel.write_csv(str(out))
+    result = ScoreResult(instrument, rel.columns, rel.fetchall(), Path(out) if out else None)
+    con.close()
+    return result

@@ -1,0 +1,88 @@
+-- fct_child_outcomes: one row per child × timepoint: PedsQL scores (summaries are means of the
+-- pooled items, pedsql.org; a scale with more than half its items missing is not scored, and the
+-- same rule is applied to the summaries as an assumption), the mapped CHU9D utility with its
+-- algorithm and status, and SDQ scores with their bands.
+-- upstream: stg_questionnaire, stg_questionnaire_children, int_instrument_scores,
+-- int_chu9d_utility, ref_sdq_bands
+create or replace table fct_child_outcomes as
+with children as (
+    select c.*, q.assessment_date
+    from stg_questionnaire_children as c
+    join stg_questionnaire as q using (response_id)
+),
+scores as (
+    select * from int_instrument_scores where level = 'child'
+),
+pedsql as (
+    select response_id, person_id,
+           max(score_value) filter (where score = 'total') as pedsql_total,
+           max(score_value) filter (where score = 'physical_health') as pedsql_physical,
+           max(score_value) filter (where score = 'psychosocial_health') as pedsql_psychosocial,
+           max(score_status) filter (where score = 'total') as pedsql_status,
+           max(score_verification) filter (where score = 'total') as pedsql_verification
+    from scores where instrument = 'pedsql'
+    group by all
+),
+sdq as (
+    select response_id, person_id, any_value(form) as sdq_form_code,
+           max(score_value) filter (where score = 'total_difficulties') as sdq_total_difficulties,
+           max(score_status) filter (where score = 'total_difficulties') as sdq_status,
+           max(score_value) filter (where score = 'emotional') as sdq_emotional,
+           max(score_value) filter (where score = 'conduct') as sdq_conduct,
+           max(score_value) filter (where score = 'hyperactivity') as sdq_hyperactivity,
+           max(score_value) filter (where score = 'peer') as sdq_peer,
+           max(score_value) filter (where score = 'prosocial') as sdq_prosocial,
+           max(score_value) filter (where score = 'externalising') as sdq_externalising,
+           max(score_value) filter (where score = 'internalising') as sdq_internalising,
+           max(score_value) filter (where score = 'impact') as sdq_impact
+    from scores where instrument = 'sdq'
+    group by all
+),
+-- the finest published banding of the child's SDQ version: four bands for 4-17, three for 2-4
+sdq_band as (
+    select s.response_id, s.person_id,
+           first(b.band_label order by b.scheme = 'four_band' desc) as sdq_total_band,
+           first(b.scheme order by b.scheme = 'four_band' desc) as sdq_band_scheme
+    from sdq as s
+    join ref_sdq_bands as b
+      on b.form = s.sdq_form_code and b.score = 'total_difficulties'
+     and s.sdq_total_difficulties between b.min and b.max
+    group by all
+)
+select
+    c.person_id,
+    c.family_id,
+    c.timepoint,
+    c.assessment_date,
+    c.age_months,
+    c.pedsql_form,
+    p.pedsql_total,
+    p.pedsql_physical,
+    p.pedsql_psychosocial,
+    p.pedsql_status,
+    p.pedsql_verification,
+    'pooled_item_mean; >50% missing -> not scored (scales: pedsql.org; summaries: assumption)' as pedsql_summary_rule,
+    u.chu9d_utility,
+    u.utility_algorithm,
+    coalesce(u.utility_status, 'missing') as utility_status,
+    coalesce(u.utility_flags, []) as utility_flags,
+    c.sdq_form,
+    s.sdq_total_difficulties,
+    s.sdq_status,
+    s.sdq_emotional,
+    s.sdq_conduct,
+    s.sdq_hyperactivity,
+    s.sdq_peer,
+    s.sdq_prosocial,
+    s.sdq_externalising,
+    s.sdq_internalising,
+    s.sdq_impact,
+    b.sdq_total_band,
+    b.sdq_band_scheme,
+    c.response_id
+from children as c
+left join pedsql as p using (response_id, person_id)
+left join int_chu9d_utility as u using (response_id, person_id)
+left join sdq as s using (response_id, person_id)
+left join sdq_band as b using (response_id, person_id)
+order by c.family_id, c.person_id, c.timepoint;
