@@ -120,7 +120,11 @@ def write_study_toml(path: Path, scenario: str, seed: int, files: dict[str, Path
             lines.append(f"enabled = {'true' if source in files else 'false'}")
         lines.append("")
     lines += ["[periods]", "baseline_recall_months = 3", "followup_min_months = 3",
-              "followup_max_months = 6", ""]
+              "followup_max_months = 6", "",
+              "[outcomes]",
+              "# ILLUSTRATIVE mapping, NOT a published algorithm: the published PedsQL-to-CHU9D",
+              "# coefficients (Kelly et al. 2023, the default) could not be read; see instruments/README.md.",
+              'mapping = "illustrative_linear"', ""]
     Path(path).write_text("\n".join(lines), encoding="utf-8")
 
 
