@@ -244,24 +244,20 @@ def read_table(con: duckdb.DuckDBPyConnection, contract: SourceContract, table: 
         con.execute(f"drop table if exists {rejects}; drop table if exists {scans}")
         try:
             con.execute(
-                f"create temp table _pfc_read as select row_number() over () as _n, {', '.join(map(q, keep))} "
-                f"from read_csv({sql_str(path)}, {options})")
+                f"create table {q(raw)} as select row_number() over () + {header_lines} as source_row, "
+                f"{select_list} from read_csv({sql_str(path)}, {options})")
         except duckdb.Error as exc:
             raise SourceReadError(f"{path.name}: cannot be read as CSV ({str(exc).splitlines()[0]})") from None
-        # A rejected line's data row; accepted rows' positions skip over the rejected ones.
-        con.execute(f"""
-            create temp table _pfc_rej as
-            select line - {header_lines} as data_row, string_agg(distinct error_type, '; ') as error
-            from {rejects} group by line""")
-        con.execute(f"""
-            create table {q(raw)} as
-            with rej as (select data_row - row_number() over (order by data_row) as before from _pfc_rej)
-            select _n + (select count(*) from rej where before < _n) + {header_lines} as source_row,
-                   {select_list}
-            from _pfc_read order by _n""")
-        result.rejected = [(int(r) + header_lines, e) for r, e in
-                           con.execute("select data_row, error from _pfc_rej order by 1").fetchall()]
-        con.execute(f"drop table _pfc_read; drop table _pfc_rej; drop table {rejects}; drop table {scans}")
+        result.rejected = [(int(line), error) for line, error in con.execute(
+            f"select line, string_agg(distinct error_type, '; ') from {rejects} group by line order by line").fetchall()]
+        if result.rejected:
+            # Rows were numbered among the parsed ones; shift each past the rejected lines before it.
+            con.execute(f"""
+                update {q(raw)} set source_row = source_row + (
+                    select count(*) from (select line - row_number() over (order by line) as before
+                                          from (select distinct line from {rejects}))
+                    where before < {q(raw)}.source_row - {header_lines})""")
+        con.execute(f"drop table {rejects}; drop table {scans}")
     elif fmt == "parquet":
         con.execute(
             f"create table {q(raw)} as select row_number() over () as source_row, {select_list} "

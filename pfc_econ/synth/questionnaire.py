@@ -178,7 +178,7 @@ def responses(fam: Families, layout: Layout, profile: Profile, rng: np.random.Ge
     # --- parent instruments: latent level per parent, a little better at follow-up -----------
     latent = {
         "ghq12": (rng.normal(2.4, 0.45, n_fam)[f] - 0.1 * t2, 0.6, 1, 4),
-        "icecap_a": (rng.normal(2.35, 0.45, n_fam)[f] - 0.05 * t2, 0.55, 1, 4),
+        "icecap_a": (rng.normal(2.6, 0.45, n_fam)[f] - 0.05 * t2, 0.55, 1, 4),  # report: ICECAP-A 0.591 at baseline
         "prem": (rng.normal(3.9, 0.5, n_fam)[f], 0.7, 1, 5),
     }
     p_agree = rng.beta(2, 6, n_fam)[f]
