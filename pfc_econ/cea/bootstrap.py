@@ -119,7 +119,9 @@ def validate_probability(name: str, value: float) -> None:
         raise ValueError(f"{name} must lie strictly between 0 and 1, got {value!r}")
 
 
-def compute_percentile_interval(replicates: np.ndarray, confidence_level: float = DEFAULT_CONFIDENCE_LEVEL) -> tuple[float, float]:
+def compute_percentile_interval(
+    replicates: np.ndarray, confidence_level: float = DEFAULT_CONFIDENCE_LEVEL
+) -> tuple[float, float]:
     """Percentile interval: the (1 − level)/2 and (1 + level)/2 quantiles of the replicates.
 
     Efron & Tibshirani 1993, §13.3; Glick et al. 2014, ch. 7.
@@ -148,7 +150,9 @@ def compute_probability_cost_effective(delta_cost: np.ndarray, delta_effect: np.
     return (benefit > 0).mean(axis=1)
 
 
-def compute_acceptability_curve(delta_cost: np.ndarray, delta_effect: np.ndarray, thresholds=None) -> AcceptabilityCurve:
+def compute_acceptability_curve(
+    delta_cost: np.ndarray, delta_effect: np.ndarray, thresholds=None
+) -> AcceptabilityCurve:
     """The CEAC of bootstrap replicates over ``thresholds`` (default ``build_threshold_grid()``)."""
     grid = build_threshold_grid() if thresholds is None else np.atleast_1d(np.asarray(thresholds, dtype=float))
     return AcceptabilityCurve(grid, compute_probability_cost_effective(delta_cost, delta_effect, grid))
@@ -212,12 +216,14 @@ def bootstrap_incremental(
     for start in range(0, n_replicates, chunk_size):
         stop = min(start + chunk_size, n_replicates)
         counts = draw_resample_counts(strata_codes, stop - start, rng)
-        delta_cost[start:stop] = fit_weighted_least_squares(design.cost_design, design.cost, counts)[:, ARM_COLUMN_INDEX]
-        delta_effect[start:stop] = fit_weighted_least_squares(design.effect_design, design.effect, counts)[:, ARM_COLUMN_INDEX]
-        present = counts @ is_nonzero > 0
-        n_empty += int((~present.all(axis=1)).sum())
+        cost_fit = fit_weighted_least_squares(design.cost_design, design.cost, counts)
+        effect_fit = fit_weighted_least_squares(design.effect_design, design.effect, counts)
+        delta_cost[start:stop] = cost_fit[:, ARM_COLUMN_INDEX]
+        delta_effect[start:stop] = effect_fit[:, ARM_COLUMN_INDEX]
+        n_empty += int((~(counts @ is_nonzero > 0).all(axis=1)).sum())
 
-    benefit = compute_net_monetary_benefit(delta_cost[None, :], delta_effect[None, :], np.asarray(threshold_values)[:, None])
+    threshold_column = np.asarray(threshold_values)[:, None]
+    benefit = compute_net_monetary_benefit(delta_cost[None, :], delta_effect[None, :], threshold_column)
     return BootstrapResult(
         point=point,
         delta_cost=delta_cost,
