@@ -286,6 +286,8 @@ def test_multiple_imputation_without_missing_values_returns_complete_case_estima
     assert result.effect.estimate == pytest.approx(complete.delta_effect, rel=1e-12)
     assert result.cost.between_variance == pytest.approx(0.0, abs=1e-9)
     assert result.n_missing == {"cost": 0, "effect": 0, "baseline_cost": 0, "baseline_effect": 0}
+    with pytest.raises(ValueError, match="n_imputations"):
+        impute_within_arm(data, n_imputations=1)
 
 
 def test_imputation_draws_donors_from_the_same_arm():

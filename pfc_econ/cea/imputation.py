@@ -8,22 +8,21 @@ equations are statsmodels' ``MICEData`` (linear model with Gaussian parameter pe
 then PMM from the ``k_pmm`` nearest observed donors), with its design matrices built by numpy
 (``MainEffectsMICEData``) for speed.
 
-Combination with the bootstrap — "MI Boot" of Schomaker & Heumann (2018) Stat Med
-37:2252–2266: impute M data sets; bootstrap each imputed data set (the vectorised stratified
-bootstrap of ``bootstrap.py``); take each data set's point estimate and its bootstrap variance
-as the complete-data estimate and within-imputation variance; pool them with Rubin's rules,
-with Barnard–Rubin degrees of freedom. It is chosen because:
-  * its intervals use Rubin's rules, which Brand, van Buuren, le Cessie & van den Hout (2019)
-    Stat Med 38:210–220 found a robust choice for two-arm cost data, and which need only M
-    imputations — "Boot MI" (impute inside every bootstrap resample) needs M × B chained-equation
-    runs, hours for 10,000 resamples with statsmodels against seconds here;
-  * it keeps the non-parametric bootstrap for the within-imputation variance of skewed costs.
-It does NOT pool the replicates of all imputations into one percentile interval ("MI Boot
-pooled"), the variant Schomaker & Heumann report as not valid. Its caveat: validity rests on
-the imputation and analysis models being congenial; under uncongeniality bootstrap-then-impute
-is preferable (Bartlett & Hughes 2020, Stat Methods Med Res, doi:10.1177/0962280220932189).
-The probability cost-effective and the CEAC come from the pooled net benefit at each threshold
-and its Rubin t distribution, P(INB > 0) = F_t,ν(Q̄ / √T).
+Combination with the bootstrap — "MI Boot" (impute, then bootstrap each imputed data set, then
+Rubin's rules) as defined by Schomaker & Heumann (2018) Stat Med 37:2252–2266: the estimate of
+data set m is its adjusted point estimate, its within-imputation variance is the variance of
+its stratified bootstrap replicates (``bootstrap.py``), and the M pairs are pooled by
+``pool_rubin`` with Barnard–Rubin df. Chosen because it needs only M chained-equation runs
+("Boot MI", imputing inside each of 10,000 resamples, needs 10,000 × M: hours with statsmodels
+against seconds), it keeps a non-parametric variance for skewed costs, and its intervals are
+Rubin's, which Brand, van Buuren, le Cessie & van den Hout (2019) Stat Med 38:210–220 found
+robust for two-arm cost data (their best method, single imputation nested in the bootstrap,
+was computationally heavy). The replicates of all imputations are not pooled into one
+percentile interval: their spread is about Ū + (1 − 1/M)B, short of Rubin's T = Ū + (1 + 1/M)B.
+Caveat: MI Boot is valid when the imputation and analysis models are congenial; under
+uncongeniality bootstrap-then-impute is preferable (Bartlett & Hughes 2020, Stat Methods Med
+Res, doi:10.1177/0962280220932189). The probability cost-effective and the CEAC are
+P(INB > 0) = F_t,ν(Q̄ / √T) from the pooled net benefit at each threshold.
 """
 
 from __future__ import annotations
