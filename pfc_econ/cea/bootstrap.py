@@ -165,13 +165,13 @@ def draw_resample_counts(strata_codes: np.ndarray, n_resamples: int, rng: np.ran
     (and site) sizes are those of the trial in every resample.
     """
     n = len(strata_codes)
-    counts = np.zeros((n_resamples, n))
-    offsets = (np.arange(n_resamples) * n)[:, None]
+    drawn = []
     for code in np.unique(strata_codes):
         members = np.flatnonzero(strata_codes == code)
-        drawn = members[rng.integers(0, len(members), size=(n_resamples, len(members)))]
-        counts += np.bincount((drawn + offsets).ravel(), minlength=n_resamples * n).reshape(n_resamples, n)
-    return counts
+        drawn.append(members[rng.integers(0, len(members), size=(n_resamples, len(members)))])
+    positions = np.hstack(drawn)
+    positions += (np.arange(n_resamples) * n)[:, None]  # one bincount for all resamples
+    return np.bincount(positions.ravel(), minlength=n_resamples * n).reshape(n_resamples, n).astype(float)
 
 
 def bootstrap_incremental(
