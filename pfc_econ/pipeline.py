@@ -18,6 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from . import __version__
+from .audit_figures import draw_audit_figures
 from .checks import build_check_sql
 from .config import StudyConfig
 from .contracts import SOURCE_ORDER, contract_rows, load_contracts
@@ -176,6 +177,9 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
         start = time.perf_counter()
         exported = _export(con, work)
         timings["export"] = time.perf_counter() - start
+        start = time.perf_counter()
+        figures = draw_audit_figures(con, work / "report")
+        timings["figures"] = time.perf_counter() - start
         con.close()
         manifest = {
             "pfc_econ_version": _code_version(),
@@ -190,6 +194,7 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
             "sources_absent": [s for s, c in config.sources.items() if not c.is_enabled],
             "row_counts": row_counts,
             "exports": exported,
+            "figures": [str(p.relative_to(work)) for p in figures],
             "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
         }
         (work / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
