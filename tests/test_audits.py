@@ -163,3 +163,10 @@ def test_audit_tables_are_documented(make_study, run_study):
 
 def test_audit_without_results_exits_2(tmp_path, capsys):
     assert main(["audit", "--out", str(tmp_path / "nothing")]) == 2
+
+
+def test_parent_instruments_listed_when_no_follow_up_came_back(make_study, run_study):
+    con = run_study(make_study(questionnaire=QUESTIONNAIRE[:2]))
+    got = con.execute("""select instrument, n_expected, n_administered, reason_not_scorable from audit_instruments
+                         where timepoint = 'follow_up' order by all""").fetchall()
+    assert got == [(name, 2, 0, "2 questionnaire(s) not returned") for name in ("bcap", "ghq12", "icecap_a", "prem")]

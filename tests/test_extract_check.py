@@ -111,3 +111,32 @@ def test_json_and_markdown_outputs(tmp_path, study, capsys):
     assert main(["check", "nspcc_activity", str(path), "--config", str(study), "--format", "markdown"]) == 1
     out = capsys.readouterr().out
     assert out.startswith("# Data-sharing check") and "| not_allowed | error | support_type |" in out
+
+
+def test_questionnaire_export_with_platform_identifiers_is_rejected(tmp_path, study):
+    from conftest import QUESTIONNAIRE, questionnaire_columns, write_survey
+    path = write_survey(tmp_path / "survey.csv", QUESTIONNAIRE)
+    report = check_extract("questionnaire", path, config=study)
+    assert (report.verdict, report.exit_status) == ("reject", 1)
+    assert {f.check for f in report.findings if f.severity == "error"} == {"identifier_present"}
+    assert set(report.identifier_columns) == {"IPAddress", "RecipientLastName", "RecipientFirstName",
+                                              "RecipientEmail", "LocationLatitude", "LocationLongitude"}
+    clean = [c for c in questionnaire_columns() if c not in report.identifier_columns]
+    report = check_extract("questionnaire", write_survey(tmp_path / "clean.csv", QUESTIONNAIRE, clean), config=study)
+    # G-001 (Glasgow SAU) has no baseline questionnaire: a warning, not a reason to reject
+    assert (report.verdict, report.exit_status) == ("accept_with_warnings", 0)
+    assert [(f.check, f.n_rows) for f in report.findings] == [("family_not_covered", 1)]
+
+
+def test_survey_export_without_its_three_header_rows_exits_2(tmp_path, study):
+    from conftest import QUESTIONNAIRE, write_survey
+    path = write_survey(tmp_path / "survey.csv", QUESTIONNAIRE, header_rows=1)
+    assert main(["check", "questionnaire", str(path), "--config", str(study)]) == 2
+
+
+def test_without_randomisation_list_coverage_is_not_checked(tmp_path, monkeypatch):
+    import pfc_econ.extract_check as ec
+    monkeypatch.setattr(ec, "DATA_DIR", tmp_path / "no_demo")
+    report = check_extract("nspcc_activity", nspcc_file(tmp_path))
+    assert (report.verdict, report.coverage) == ("accept", ())
+    assert "no randomisation list" in report.notes[0]

@@ -4,7 +4,7 @@
 -- instruments expect one respondent per family whose questionnaire was expected; child instruments
 -- count the children of returned questionnaires whose age says the form applies (children of an
 -- unreturned questionnaire are unknown: see n_questionnaires_missing).
--- upstream: audit_instrument_responses, audit_completeness
+-- upstream: audit_instrument_responses, audit_completeness, contract_columns
 create or replace table audit_instruments as
 with responses as (
     select * from audit_instrument_responses
@@ -31,12 +31,27 @@ per_form as (
     from responses
     group by all
 ),
+parent_spine as (
+    -- every parent instrument at both timepoints, even when no questionnaire came back
+    select c.instrument, 'standard' as form, 'parent' as level, m.timepoint, count(*) as n_items
+    from contract_columns as c
+    cross join questionnaires_missing as m
+    where c.source = 'questionnaire' and c.block = 'instrument' and c.level = 'parent'
+    group by all
+),
+all_forms as (
+    select * from per_form
+    union all
+    select s.instrument, s.form, s.level, s.timepoint, s.n_items, null, 0, 0, 0, 0, 0, 0, 0
+    from parent_spine as s
+    anti join per_form as p using (instrument, form, level, timepoint)
+),
 with_expected as (
     select
         p.*,
         m.n_questionnaires_missing,
         p.n_persons + case when p.level = 'parent' then m.n_questionnaires_missing else 0 end as n_expected
-    from per_form as p
+    from all_forms as p
     join questionnaires_missing as m using (timepoint)
 )
 select
