@@ -147,7 +147,9 @@ def _coverage(con, source: str, table: TableContract) -> tuple[list[dict], list[
         select arm, site, count(*) filter (where is_expected) as n_expected,
                count(*) filter (where is_expected and is_covered) as n_covered,
                count(*) filter (where not is_expected and is_covered) as n_other_arm
-        from families group by all order by arm, site""").fetchall()
+        from families group by all
+        having count(*) filter (where is_expected or is_covered) > 0
+        order by arm, site""").fetchall()
     coverage = [dict(zip(("arm", "site", "n_expected", "n_covered", "n_other_arm"), r)) for r in rows]
     outside = ("x.record_date > r.randomised_date" if source == "questionnaire" else
                "x.record_date <= r.randomised_date or x.record_date > r.withdrawn_date")
