@@ -49,24 +49,32 @@ def instrument_lines(con) -> list[str]:
 
 
 def unknown_lines(con) -> list[str]:
-    """Share of cost and of QALY unknown per arm, from fct_family_costs / fct_family_outcomes."""
+    """Share of cost and of QALY unknown per arm, from fct_family_costs / fct_resource_use /
+    fct_family_outcomes; each part only when its mart is in the database."""
     tables, lines = _tables(con), []
     if "fct_family_costs" in tables:
-        for arm, n, unknown in con.execute("""
-                select d.arm, count(*), count(*) filter (where c.total_cost_gbp is null
-                                                         or coalesce(c.cost_status, '') not in ('complete', 'ok'))
+        for arm, perspective, n, partial, missing in con.execute("""
+                select d.arm, c.perspective, count(*), count(*) filter (where c.cost_status = 'partial'),
+                       count(*) filter (where c.cost_status = 'missing')
                 from fct_family_costs as c join dim_family as d using (family_id)
-                group by d.arm order by d.arm""").fetchall():
-            lines.append(f"cost unknown or partial: {arm} {unknown} of {n} family × period × perspective rows"
-                         f" ({unknown / n:.0%})")
+                where c.period = 'follow_up'
+                group by all order by d.arm, c.perspective""").fetchall():
+            lines.append(f"follow-up cost unknown, {arm} {perspective}: {partial + missing} of {n} families "
+                         f"({(partial + missing) / n:.0%}; {partial} partial, {missing} with no data)")
     else:
         lines.append("cost unknown: not computed (fct_family_costs is not in this database)")
+    if "fct_resource_use" in tables:
+        for arm, n, unknown in con.execute("""
+                select d.arm, count(*), count(*) filter (where r.cost_gbp is null)
+                from fct_resource_use as r join dim_family as d using (family_id)
+                where r.is_selected group by all order by d.arm""").fetchall():
+            lines.append(f"resource-use items without a cost, {arm}: {unknown} of {n} ({unknown / n:.0%})")
     if "fct_family_outcomes" in tables:
         for arm, n, unknown in con.execute("""
                 select d.arm, count(*), count(*) filter (where o.child_qaly is null)
                 from dim_family as d left join fct_family_outcomes as o using (family_id)
                 group by d.arm order by d.arm""").fetchall():
-            lines.append(f"child QALY unknown: {arm} {unknown} of {n} families ({unknown / n:.0%})")
+            lines.append(f"child QALY unknown, {arm}: {unknown} of {n} families ({unknown / n:.0%})")
     else:
         lines.append("QALY unknown: not computed (fct_family_outcomes is not in this database)")
     return lines

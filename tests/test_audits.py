@@ -170,3 +170,21 @@ def test_parent_instruments_listed_when_no_follow_up_came_back(make_study, run_s
     got = con.execute("""select instrument, n_expected, n_administered, reason_not_scorable from audit_instruments
                          where timepoint = 'follow_up' order by all""").fetchall()
     assert got == [(name, 2, 0, "2 questionnaire(s) not returned") for name in ("bcap", "ghq12", "icecap_a", "prem")]
+
+
+def test_headline_reports_unknown_cost_and_qaly_when_the_marts_exist(make_study, run_study, tmp_path, capsys):
+    import duckdb
+    run_study(make_study(), out="with_marts").close()
+    con = duckdb.connect(str(tmp_path / "with_marts" / "pfc.duckdb"))
+    con.execute("""create table fct_family_costs as select * from (values
+        ('PFC-B-001', 'follow_up', 'nhs_pss', 'complete'), ('PFC-B-002', 'follow_up', 'nhs_pss', 'partial'),
+        ('PFC-G-001', 'follow_up', 'nhs_pss', 'missing')) as t(family_id, period, perspective, cost_status)""")
+    con.execute("""create table fct_family_outcomes as select * from (values
+        ('PFC-B-001', 0.31), ('PFC-B-002', null)) as t(family_id, child_qaly)""")
+    con.close()
+    assert main(["audit", "--out", str(tmp_path / "with_marts")]) == 0
+    out = capsys.readouterr().out
+    assert "follow-up cost unknown, IPS nhs_pss: 0 of 1 families (0%; 0 partial, 0 with no data)" in out
+    assert "follow-up cost unknown, SAU nhs_pss: 2 of 2 families (100%; 1 partial, 1 with no data)" in out
+    assert "child QALY unknown, IPS: 0 of 1 families (0%)" in out
+    assert "child QALY unknown, SAU: 2 of 2 families (100%)" in out
