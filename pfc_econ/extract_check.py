@@ -114,9 +114,9 @@ def _relaxed(table: TableContract, missing_required: list[str], has_families: bo
     return dataclasses.replace(table, columns=columns)
 
 
-def _row_findings(con, table: TableContract) -> list[Finding]:
+def _row_findings(con, table: TableContract, chk: str | None = None) -> list[Finding]:
     rows = con.execute(f"""
-        with issues as (select unnest(issues) as i from "chk_{table.table}")
+        with issues as (select unnest(issues) as i from "{chk or 'chk_' + table.table}")
         select i.rule, i.severity, i.field, any_value(i.message), count(*),
                list(distinct i.value order by i.value)[1:{SAMPLE}]
         from issues group by 1, 2, 3 order by 2, 1, 3""").fetchall()
@@ -177,6 +177,19 @@ def _coverage(con, source: str, table: TableContract) -> tuple[list[dict], list[
     return coverage, findings
 
 
+def _questionnaire_blocks(con, table: TableContract) -> list[Finding]:
+    """Child blocks and answers of a survey export, checked by the run's own staging SQL."""
+    import pyarrow as pa
+    from .contracts import contract_rows
+    con.register("_contract_rows", pa.Table.from_pylist(contract_rows()))
+    con.execute("create table contract_columns as select * from _contract_rows")
+    con.unregister("_contract_rows")
+    for model in ("stg_questionnaire", "chk_questionnaire_children", "chk_questionnaire_answers"):
+        con.execute((SQL_DIR / "staging" / f"{model}.sql").read_text(encoding="utf-8"))
+    return (_row_findings(con, table, "chk_questionnaire_children")
+            + _row_findings(con, table, "chk_questionnaire_answers"))
+
+
 def _completeness(con, table: TableContract) -> list[dict]:
     columns = [c for c in table.columns if not c.is_identifier and c.level in ("record", "respondent")]
     if not columns:
@@ -195,6 +208,9 @@ def _unmapped_codes(con, source: str, unit_costs_dir: Path) -> list[Finding]:
         "nspcc_activity": """select case when activity_type = 'direct_support' then 'direct_support:' || support_type
                                     else staff_role end as code from chk_nspcc_activity""",
         "sau_log": "select unnest(attendees) as code from chk_sau_log",
+        "questionnaire": """select service as code from chk_questionnaire_answers
+                            where block = 'service_use' and field not like '%\\_any' escape '\\'
+                              and answer_code > 0 and not has_error""",
     }.get(source)
     if codes is None:
         return []
@@ -258,6 +274,8 @@ def check_extract(source: str, path: str | Path, config: str | Path | None = Non
         findings += [Finding("missing_column", "warning", c, f"optional column {c!r} is absent")
                      for c in found.missing_columns if c not in missing]
         findings += _row_findings(con, relaxed)
+        if source == "questionnaire":
+            findings += _questionnaire_blocks(con, relaxed)
         findings += _duplicate_content(con, relaxed)
         coverage, notes = [], []
         if has_families:

@@ -138,3 +138,15 @@ def test_without_randomisation_list_coverage_is_not_checked(tmp_path, monkeypatc
     report = check_extract("nspcc_activity", nspcc_file(tmp_path))
     assert (report.verdict, report.coverage) == ("accept", ())
     assert "no randomisation list" in report.notes[0]
+
+
+def test_questionnaire_answer_codes_are_checked(tmp_path, study):
+    from conftest import QUESTIONNAIRE, questionnaire_columns, response, write_survey
+    identifiers = {"IPAddress", "RecipientLastName", "RecipientFirstName", "RecipientEmail", "LocationLatitude",
+                   "LocationLongitude"}
+    rows = QUESTIONNAIRE + [response("R_g001t1", "PFC-G-001", "T1", "2023-07-20", ghq_1="7")]
+    columns = [c for c in questionnaire_columns() if c not in identifiers]
+    report = check_extract("questionnaire", write_survey(tmp_path / "survey.csv", rows, columns), config=study)
+    assert (report.verdict, report.exit_status) == ("reject", 1)
+    assert [(f.check, f.field, f.sample_values) for f in report.findings if f.severity == "error"] == [
+        ("not_allowed", "ghq_1", ("7",))]
