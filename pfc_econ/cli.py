@@ -56,6 +56,20 @@ def cmd_score(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:
+    from .extract_check import check_extract
+    from .extract_report import RENDERERS
+    report = check_extract(args.source, Path(args.file), config=args.config)
+    print(RENDERERS[args.format](report))
+    return report.exit_status
+
+
+def cmd_audit(args) -> int:
+    from .audit_headline import print_audit_headline
+    print_audit_headline(Path(args.out), _say)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pfc-econ", description="Costing engine of the Partnership for Change trial (IPS vs SAU).")
@@ -90,6 +104,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="CSV to write (default: print to the terminal)")
     p.add_argument("--mapping", default=None, help="chu9d: mapping name or TOML file (default: the config default)")
     p.set_defaults(func=cmd_score)
+    p = sub.add_parser("check", help="check one incoming extract before accepting it (exit 0 accept, 1 reject, 2 unreadable)",
+                       epilog="Example: pfc-econ check nspcc_activity nspcc_2024_03.csv --config data/feasibility/study.toml --format markdown")
+    p.add_argument("source", choices=["randomisation", "questionnaire", "nspcc_activity", "sau_log"])
+    p.add_argument("file", help="the extract (csv, xlsx, parquet, sav; a questionnaire .csv is a survey export)")
+    p.add_argument("--config", default=None,
+                   help="study config whose randomisation list gives the families to cover (default: the demo's)")
+    p.add_argument("--format", choices=["text", "json", "markdown"], default="text")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("audit", help="print the headline audit of an existing results folder",
+                       epilog="Example: pfc-econ audit --out results")
+    p.add_argument("--out", required=True, help="results folder written by pfc-econ run")
+    p.set_defaults(func=cmd_audit)
     return parser
 
 

@@ -18,13 +18,14 @@ import duckdb
 import pyarrow as pa
 
 from . import __version__
+from .audit_figures import draw_audit_figures
 from .checks import build_check_sql
 from .config import StudyConfig
 from .contracts import SOURCE_ORDER, contract_rows, load_contracts
 from .docs import apply_comments
 from .manifest import file_sha256, library_version
 from .models import Model, order_models, run_models, run_macros, sql_models
-from .paths import ROOT
+from .paths import INSTRUMENTS_DIR, ROOT
 from .readers import create_empty_raw, q, read_table
 from .reference_data import load_reference_data
 
@@ -114,6 +115,12 @@ def _write_settings(con, config: StudyConfig) -> None:
         con.execute(f"set variable \"{key}\" = ?", [value if isinstance(value, (str, int, float, bool)) else text])
 
 
+def _load_reference(con) -> None:
+    """Reference data the audits read as text: instruments/scales.csv (minimum items per score)."""
+    con.execute(f"create table raw_instrument_scales as select * from "
+                f"read_csv('{INSTRUMENTS_DIR / 'scales.csv'}', all_varchar=true, header=true)")
+
+
 def _code_version() -> str:
     try:
         out = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
@@ -156,6 +163,7 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
         con.register("_contract_rows", pa.Table.from_pylist(contract_rows()))
         con.execute("create table contract_columns as select * from _contract_rows")
         con.unregister("_contract_rows")
+        _load_reference(con)
         say("reading sources")
         inputs, read_seconds = _read_sources(con, config, say)
         timings = {"read": read_seconds}
@@ -172,6 +180,9 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
         start = time.perf_counter()
         exported = _export(con, work)
         timings["export"] = time.perf_counter() - start
+        start = time.perf_counter()
+        figures = draw_audit_figures(con, work / "report")
+        timings["figures"] = time.perf_counter() - start
         con.close()
         manifest = {
             "pfc_econ_version": _code_version(),
@@ -186,6 +197,7 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
             "sources_absent": [s for s, c in config.sources.items() if not c.is_enabled],
             "row_counts": row_counts,
             "exports": exported,
+            "figures": [str(p.relative_to(work)) for p in figures],
             "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
         }
         (work / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")

@@ -1,9 +1,11 @@
 -- audit_issues: one row per problem found anywhere: contract errors (the row is quarantined),
 -- warnings (the row stays, e.g. a parent aged 4), invalid answers and child blocks, malformed
--- lines, and what the readers found (identifier columns dropped, unknown or missing columns).
+-- lines, what the readers found (identifier columns dropped, unknown or missing columns), and
+-- implausible dates across sources (audit_plausibility).
 -- upstream: chk_randomisation, chk_questionnaire, chk_questionnaire_children,
 -- chk_questionnaire_answers, chk_nspcc_activity, chk_sau_log, chk_unit_costs,
--- chk_inflation_indices, chk_code_map, chk_perspectives, raw_rejects, raw_read_findings
+-- chk_inflation_indices, chk_code_map, chk_perspectives, raw_rejects, raw_read_findings,
+-- audit_plausibility
 create or replace table audit_issues as
 with row_issues as (
     select 'randomisation' as source, 'randomisation' as source_table, record_id, source_row, issues from chk_randomisation
@@ -41,4 +43,7 @@ from raw_rejects
 union all
 select source, source_table, null, null, field, rule, severity, message, value
 from raw_read_findings
+union all
+select source, source_table, record_id, source_row, field, rule, severity, message, value
+from audit_plausibility
 order by source, source_table, source_row nulls first, field;

@@ -1,0 +1,92 @@
+"""The audit pictures, drawn from tables of the run's database (matplotlib, Agg backend):
+
+* ``missingness_map.png`` from ``audit_missingness_map``: family × (source · period, instrument ·
+  timepoint), one panel per arm, each cell coloured by status;
+* ``instrument_completion.png`` from ``audit_instruments``: per instrument, form and timepoint, the
+  share of expected persons with the instrument complete, scorable, or administered.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+STATUS_COLOURS = {  # worst first; colour-blind-safe (Okabe–Ito) with greys for "not expected"
+    "source_absent": "#000000", "missing": "#D55E00", "not_administered": "#E69F00",
+    "not_scorable": "#F0E442", "incomplete": "#56B4E9", "scorable": "#56B4E9", "complete": "#009E73",
+    "unexpected": "#CC79A7", "not_applicable": "#DDDDDD", "not_expected": "#F5F5F5",
+}
+
+
+def _pyplot():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def draw_missingness_map(con: duckdb.DuckDBPyConnection, path: Path) -> Path:
+    """Family × source/instrument map, coloured by status, one panel per arm."""
+    plt = _pyplot()
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+    rows = con.execute("select arm, family_id, map_column, status from audit_missingness_map").fetchall()
+    columns = [r[0] for r in con.execute(
+        "select distinct map_group, map_column from audit_missingness_map order by map_group desc, map_column").fetchall()
+        for r in [r[1:]]]
+    arms = sorted({r[0] for r in rows}) or ["(no families)"]
+    statuses = list(STATUS_COLOURS)
+    heights = [max(1, len({r[1] for r in rows if r[0] == arm})) for arm in arms]
+    fig, axes = plt.subplots(len(arms), 1, squeeze=False, sharex=True, layout="constrained",
+                             figsize=(max(7, 0.3 * len(columns) + 4), 3 + 0.2 * sum(heights) + 0.5 * len(arms)),
+                             gridspec_kw={"height_ratios": heights})
+    cmap = ListedColormap([STATUS_COLOURS[s] for s in statuses])
+    for ax, arm in zip(axes[:, 0], arms):
+        families = sorted({r[1] for r in rows if r[0] == arm})
+        grid = [[float("nan")] * len(columns) for _ in families]
+        for a, family, column, status in rows:
+            if a == arm:
+                grid[families.index(family)][columns.index(column)] = statuses.index(status)
+        ax.imshow(grid or [[float("nan")]], aspect="auto", cmap=cmap, vmin=-0.5, vmax=len(statuses) - 0.5,
+                  interpolation="nearest")
+        ax.set_yticks(range(len(families)), families, fontsize=6)
+        ax.set_xticks(range(len(columns)), columns if ax is axes[-1, 0] else [], rotation=90, fontsize=7)
+        ax.set_title(f"{arm}: {len(families)} families", fontsize=9, loc="left")
+    fig.legend(handles=[Patch(color=STATUS_COLOURS[s], label=s.replace("_", " ")) for s in statuses],
+               loc="outside right upper", fontsize=7, frameon=False)
+    fig.suptitle("What data each family has: sources and instruments", fontsize=10)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def draw_instrument_completion(con: duckdb.DuckDBPyConnection, path: Path) -> Path:
+    """Horizontal bars per instrument × form × timepoint: complete, scorable, administered shares."""
+    plt = _pyplot()
+    rows = con.execute("""
+        select instrument || ' ' || form || ' · ' || timepoint, n_expected, n_complete, n_scorable, n_administered
+        from audit_instruments order by level desc, instrument, form, timepoint desc""").fetchall()
+    fig, ax = plt.subplots(figsize=(7, 1 + 0.3 * max(len(rows), 1)))
+    labels = [r[0] for r in rows]
+    for share_of, colour, label in ((4, "#E69F00", "administered"), (3, "#56B4E9", "scorable"), (2, "#009E73", "complete")):
+        ax.barh(range(len(rows)), [r[share_of] / r[1] if r[1] else 0 for r in rows], color=colour, label=label)
+    for i, r in enumerate(rows):
+        ax.text(1.01, i, f"{r[2]}/{r[3]}/{r[4]} of {r[1]}", va="center", fontsize=6)
+    ax.set_yticks(range(len(rows)), labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1.25)
+    ax.set_xlabel("share of expected persons (complete / scorable / administered of expected)")
+    ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, frameon=False)
+    ax.set_title("Instrument completion", fontsize=10, loc="right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def draw_audit_figures(con: duckdb.DuckDBPyConnection, report_dir: Path) -> list[Path]:
+    """Both audit pictures as PNG in ``report_dir``."""
+    report_dir.mkdir(parents=True, exist_ok=True)
+    return [draw_missingness_map(con, report_dir / "missingness_map.png"),
+            draw_instrument_completion(con, report_dir / "instrument_completion.png")]

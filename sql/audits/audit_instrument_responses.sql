@@ -1,0 +1,110 @@
+-- audit_instrument_responses: one row per person × instrument × form × timepoint that a received
+-- questionnaire should hold (parent instruments for every responding parent; PedsQL, SDQ and ITSEA
+-- for each child whose age says the form applies, or who was given it): items answered, whether the
+-- instrument is complete (all items) or scorable (meets the minimum items of instruments/scales.csv,
+-- before the scoring models run), and why not. The data of audit_instruments and the missingness map.
+-- upstream: stg_questionnaire, stg_questionnaire_children, stg_questionnaire_answers, contract_columns,
+-- raw_instrument_scales
+create or replace table audit_instrument_responses as
+with responses as (
+    select * from stg_questionnaire
+),
+children as (
+    select * from stg_questionnaire_children
+),
+answers as (
+    select * from stg_questionnaire_answers where block = 'instrument'
+),
+instrument_items as (
+    select instrument, coalesce(form, 'standard') as form, level, count(*) as n_items
+    from contract_columns
+    where source = 'questionnaire' and block = 'instrument' and slot in (0, 1)
+    group by all
+),
+scales_form as (
+    -- the form codes of instruments/scales.csv, and the contract's own instrument for SDQ impact
+    select
+        case when instrument = 'sdq' and score = 'impact' then 'sdq_impact' else instrument end as instrument,
+        case form when 'inf1' then 'infant_1_12m' when 'inf2' then 'infant_13_24m'
+                  when 'tod' then 'toddler_2_4y' when 'yc' then 'young_child_5_7y'
+                  when 'p2_4' then '2-4' when 'p4_17' then '4-17' else form end as scales_form,
+        try_cast(min_answered as integer) as min_answered
+    from raw_instrument_scales
+    where min_unit = 'items'
+),
+minimum_items as (
+    select instrument, scales_form, max(min_answered) as min_items from scales_form group by all
+),
+parent_rows as (
+    select r.response_id, r.family_id, r.person_id, r.timepoint, 'parent' as level, i.instrument,
+           'standard' as form, i.instrument as scales_instrument, 'standard' as scales_form
+    from responses as r
+    cross join instrument_items as i
+    where i.level = 'parent'
+),
+child_forms as (
+    select
+        c.*,
+        coalesce(c.pedsql_form, case when c.age_months <= 12 then 'infant_1_12m' when c.age_months <= 24 then 'infant_13_24m'
+                                     when c.age_months < 60 then 'toddler_2_4y' when c.age_months < 96 then 'young_child_5_7y' end)
+            as pedsql_row_form,
+        coalesce(c.sdq_form, case when c.age_months >= 48 then '4-17' when c.age_months >= 24 then '2-4' end) as sdq_row_form,
+        c.age_months < 24 as is_itsea_age
+    from children as c
+),
+child_rows as (
+    select response_id, family_id, person_id, timepoint, 'child' as level, 'pedsql' as instrument,
+           pedsql_row_form as form, 'pedsql' as scales_instrument, pedsql_row_form as scales_form
+    from child_forms where pedsql_row_form is not null
+    union all
+    select response_id, family_id, person_id, timepoint, 'child', unnest(['sdq', 'sdq_impact']), sdq_row_form,
+           unnest(['sdq', 'sdq_impact']), sdq_row_form
+    from child_forms where sdq_row_form is not null
+    union all
+    select response_id, family_id, person_id, timepoint, 'child', 'itsea', 'standard', 'itsea', 'standard'
+    from child_forms where is_itsea_age
+),
+expected_rows as (
+    select * from parent_rows
+    union all
+    select * from child_rows
+),
+answered as (
+    select response_id, person_id, instrument, coalesce(form, 'standard') as answer_form, count(*) as n_answered
+    from answers
+    group by all
+),
+counted as (
+    select
+        e.*,
+        i.n_items,
+        coalesce(m.min_items, i.n_items) as min_items,
+        coalesce(a.n_answered, 0) as n_answered
+    from expected_rows as e
+    join instrument_items as i
+        on i.instrument = e.instrument
+       and i.form = case when e.instrument = 'pedsql' then e.form else 'standard' end
+    left join minimum_items as m on m.instrument = e.scales_instrument and m.scales_form = e.scales_form
+    left join answered as a
+        on a.response_id = e.response_id and a.person_id = e.person_id and a.instrument = e.instrument
+       and a.answer_form = case when e.instrument = 'pedsql' then e.form else 'standard' end
+)
+select
+    response_id, family_id, person_id, timepoint, level, instrument, form,
+    n_items, min_items, n_answered,
+    n_items - n_answered as n_items_missing,
+    n_answered > 0 as is_administered,
+    n_answered = n_items as is_complete,
+    n_answered > 0 and n_answered >= min_items as is_scorable,
+    case
+        when n_answered = 0 then 'not_administered'
+        when n_answered = n_items then 'complete'
+        when n_answered >= min_items then 'scorable'
+        else 'not_scorable'
+    end as status,
+    case
+        when n_answered = 0 then 'no item answered'
+        when n_answered < min_items then 'only ' || n_answered || ' of ' || n_items || ' items answered (' || min_items || ' needed)'
+    end as reason_not_scorable
+from counted
+order by timepoint, instrument, form, family_id, person_id;

@@ -1,0 +1,62 @@
+-- audit_plausibility: one row per implausible date found by comparing sources (each source's own
+-- ranges, such as a parent aged 4 or a contact of 20 hours, are contract warnings in audit_issues):
+-- a baseline questionnaire after randomisation, a follow-up questionnaire before baseline or on or
+-- before randomisation, a provider record outside the family's follow-up window (before
+-- randomisation, after withdrawal or after the follow-up maximum), and provider records of the
+-- other arm's families. Same columns as audit_issues, which includes these rows.
+-- upstream: dim_family, stg_questionnaire, stg_nspcc_activity, stg_sau_log, run_settings
+create or replace table audit_plausibility as
+with families as (
+    select *, (randomised_date + to_months(getvariable('periods.followup_max_months')::integer))::date as window_end_date
+    from dim_family
+),
+questionnaire_dates as (
+    select q.*, f.randomised_date, f.baseline_date
+    from stg_questionnaire as q join families as f using (family_id)
+),
+provider_records as (
+    select 'nspcc_activity' as source, record_id, source_row, family_id, activity_date, 'IPS' as covers_arm
+    from stg_nspcc_activity
+    union all
+    select 'sau_log', record_id, source_row, family_id, activity_date, 'SAU'
+    from stg_sau_log
+),
+questionnaire_issues as (
+    select 'questionnaire' as source, 'questionnaire' as source_table, response_id as record_id, source_row,
+           'RecordedDate' as field, 'baseline_after_randomisation' as rule, 'warning' as severity,
+           'baseline questionnaire dated after randomisation (' || randomised_date || ')' as message,
+           assessment_date::varchar as value
+    from questionnaire_dates where timepoint = 'baseline' and assessment_date > randomised_date
+    union all
+    select 'questionnaire', 'questionnaire', response_id, source_row, 'RecordedDate', 'follow_up_before_baseline',
+           'error', 'follow-up questionnaire dated before the baseline questionnaire (' || baseline_date || ')',
+           assessment_date::varchar
+    from questionnaire_dates where timepoint = 'follow_up' and assessment_date < baseline_date
+    union all
+    select 'questionnaire', 'questionnaire', response_id, source_row, 'RecordedDate', 'follow_up_before_randomisation',
+           'error', 'follow-up questionnaire dated on or before randomisation (' || randomised_date || ')',
+           assessment_date::varchar
+    from questionnaire_dates where timepoint = 'follow_up' and assessment_date <= randomised_date
+),
+provider_issues as (
+    select p.source, p.source, p.record_id, p.source_row, 'contact_date', 'outside_follow_up_window', 'warning',
+           'record dated outside the follow-up window ' || (f.randomised_date + 1) || ' to '
+               || least(f.withdrawn_date, f.window_end_date) || case when p.activity_date > f.withdrawn_date
+               then ' (after withdrawal)' else '' end,
+           p.activity_date::varchar
+    from provider_records as p join families as f using (family_id)
+    where p.activity_date <= f.randomised_date or p.activity_date > least(f.withdrawn_date, f.window_end_date)
+    union all
+    select p.source, p.source, p.record_id, p.source_row, 'family_id', 'family_of_other_arm', 'error',
+           'record for a ' || f.arm || ' family, but this source covers ' || p.covers_arm || ' families only',
+           p.family_id
+    from provider_records as p join families as f using (family_id)
+    where f.arm <> p.covers_arm
+),
+all_issues as (
+    select * from questionnaire_issues
+    union all
+    select * from provider_issues
+)
+select * from all_issues
+order by source, record_id, rule;

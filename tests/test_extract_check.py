@@ -1,0 +1,152 @@
+"""`pfc-econ check`: one extract with each kind of defect, its exact verdict and exit status."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pfc_econ.cli import main
+from pfc_econ.extract_check import check_extract
+
+from conftest import NSPCC, SAU, write_csv
+
+
+@pytest.fixture
+def study(make_study):
+    return make_study()
+
+
+def nspcc_file(tmp_path, rows=NSPCC, columns=None, name="nspcc.csv"):
+    return write_csv(tmp_path / name, rows, columns or list(NSPCC[0]))
+
+
+def with_row(**changes):
+    return [NSPCC[0], {**NSPCC[1], **changes}]
+
+
+def checks(report):
+    return {(f.check, f.severity, f.field) for f in report.findings}
+
+
+def test_clean_extract_is_accepted(tmp_path, study):
+    report = check_extract("nspcc_activity", nspcc_file(tmp_path), config=study)
+    assert (report.verdict, report.exit_status) == ("accept", 0)
+    assert report.coverage == ({"arm": "IPS", "site": "Bromley", "n_expected": 1, "n_covered": 1, "n_other_arm": 0},)
+
+
+@pytest.mark.parametrize("rows, columns, expected", [
+    pytest.param(NSPCC, [c for c in NSPCC[0] if c != "contact_date"],
+                 ("missing_required_column", "error", "contact_date"), id="missing required column"),
+    pytest.param(with_row(contact_minutes="an hour", activity_type="home_visit", staff_role="social_worker"), None,
+                 ("invalid_type", "error", "contact_minutes"), id="text in a number column"),
+    pytest.param(with_row(support_type="cash"), None, ("not_allowed", "error", "support_type"), id="unknown code"),
+    pytest.param(with_row(record_id="N1"), None, ("duplicate_id", "error", "record_id"), id="duplicated id"),
+    pytest.param(with_row(family_id="PFC-X-999"), None, ("unknown_family", "error", "family_id"), id="unknown family"),
+    pytest.param([{**r, "staff_email": "a@example.org"} for r in NSPCC], list(NSPCC[0]) + ["staff_email"],
+                 ("identifier_present", "error", "staff_email"), id="identifier column"),
+])
+def test_defect_rejects_with_exit_1(tmp_path, study, rows, columns, expected, capsys):
+    path = nspcc_file(tmp_path, rows, columns)
+    report = check_extract("nspcc_activity", path, config=study)
+    assert (report.verdict, report.exit_status) == ("reject", 1)
+    assert expected in checks(report)
+    assert main(["check", "nspcc_activity", str(path), "--config", str(study)]) == 1
+    assert "REJECT" in capsys.readouterr().out
+
+
+def test_identifier_values_never_printed(tmp_path, study, capsys):
+    path = nspcc_file(tmp_path, [{**r, "staff_email": "secret@example.org"} for r in NSPCC], list(NSPCC[0]) + ["staff_email"])
+    for fmt in ("text", "json", "markdown"):
+        assert main(["check", "nspcc_activity", str(path), "--config", str(study), "--format", fmt]) == 1
+        out = capsys.readouterr().out
+        assert "staff_email" in out and "secret@example.org" not in out
+
+
+def test_truncated_csv_is_rejected(tmp_path, study):
+    third = {**NSPCC[0], "record_id": "N3", "contact_id": "C3", "contact_date": "2023-07-20"}
+    path = nspcc_file(tmp_path, NSPCC + [third])
+    text = path.read_text()
+    path.write_text(text[: text.rindex(",home,")])  # the last line stops half-way
+    report = check_extract("nspcc_activity", path, config=study)
+    assert (report.verdict, report.exit_status) == ("reject", 1)
+    assert ("malformed_line", "error", None) in checks(report)
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfe\x00binary\x00", b""], ids=["binary", "empty"])
+def test_unreadable_file_exits_2(tmp_path, study, content, capsys):
+    path = tmp_path / "nspcc.csv"
+    path.write_bytes(content)
+    assert main(["check", "nspcc_activity", str(path), "--config", str(study)]) == 2
+    assert "error" in capsys.readouterr().err
+
+
+def test_missing_file_exits_2(tmp_path, study):
+    assert main(["check", "nspcc_activity", str(tmp_path / "nope.csv"), "--config", str(study)]) == 2
+
+
+def test_family_of_other_arm_and_uncovered_family(tmp_path, study):
+    path = write_csv(tmp_path / "sau.csv", [{**SAU[0], "family_id": "PFC-B-001"}])
+    report = check_extract("sau_log", path, config=study)
+    assert (report.verdict, report.exit_status) == ("reject", 1)
+    assert {("wrong_arm", "error", "family_id"), ("family_not_covered", "error", "family_id")} <= checks(report)
+
+
+def test_warnings_alone_accept(tmp_path, study):
+    path = nspcc_file(tmp_path, with_row(activity_type="home_visit", staff_role="social_worker",
+                                         contact_minutes="300", support_type="", support_amount_gbp="", mode="home",
+                                         attendance="attended"))
+    report = check_extract("nspcc_activity", path, config=study)
+    assert (report.verdict, report.exit_status) == ("accept_with_warnings", 0)
+    assert ("implausible", "warning", "contact_minutes") in checks(report)
+
+
+def test_json_and_markdown_outputs(tmp_path, study, capsys):
+    path = nspcc_file(tmp_path, with_row(support_type="cash"))
+    assert main(["check", "nspcc_activity", str(path), "--config", str(study), "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["verdict"] == "reject" and data["exit_status"] == 1
+    assert main(["check", "nspcc_activity", str(path), "--config", str(study), "--format", "markdown"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("# Data-sharing check") and "| not_allowed | error | support_type |" in out
+
+
+def test_questionnaire_export_with_platform_identifiers_is_rejected(tmp_path, study):
+    from conftest import QUESTIONNAIRE, questionnaire_columns, write_survey
+    path = write_survey(tmp_path / "survey.csv", QUESTIONNAIRE)
+    report = check_extract("questionnaire", path, config=study)
+    assert (report.verdict, report.exit_status) == ("reject", 1)
+    assert {f.check for f in report.findings if f.severity == "error"} == {"identifier_present"}
+    assert set(report.identifier_columns) == {"IPAddress", "RecipientLastName", "RecipientFirstName",
+                                              "RecipientEmail", "LocationLatitude", "LocationLongitude"}
+    clean = [c for c in questionnaire_columns() if c not in report.identifier_columns]
+    report = check_extract("questionnaire", write_survey(tmp_path / "clean.csv", QUESTIONNAIRE, clean), config=study)
+    # G-001 (Glasgow SAU) has no baseline questionnaire: a warning, not a reason to reject
+    assert (report.verdict, report.exit_status) == ("accept_with_warnings", 0)
+    assert [(f.check, f.n_rows) for f in report.findings] == [("family_not_covered", 1)]
+
+
+def test_survey_export_without_its_three_header_rows_exits_2(tmp_path, study):
+    from conftest import QUESTIONNAIRE, write_survey
+    path = write_survey(tmp_path / "survey.csv", QUESTIONNAIRE, header_rows=1)
+    assert main(["check", "questionnaire", str(path), "--config", str(study)]) == 2
+
+
+def test_without_randomisation_list_coverage_is_not_checked(tmp_path, monkeypatch):
+    import pfc_econ.extract_check as ec
+    monkeypatch.setattr(ec, "DATA_DIR", tmp_path / "no_demo")
+    report = check_extract("nspcc_activity", nspcc_file(tmp_path))
+    assert (report.verdict, report.coverage) == ("accept", ())
+    assert "no randomisation list" in report.notes[0]
+
+
+def test_questionnaire_answer_codes_are_checked(tmp_path, study):
+    from conftest import QUESTIONNAIRE, questionnaire_columns, response, write_survey
+    identifiers = {"IPAddress", "RecipientLastName", "RecipientFirstName", "RecipientEmail", "LocationLatitude",
+                   "LocationLongitude"}
+    rows = QUESTIONNAIRE + [response("R_g001t1", "PFC-G-001", "T1", "2023-07-20", ghq_1="7")]
+    columns = [c for c in questionnaire_columns() if c not in identifiers]
+    report = check_extract("questionnaire", write_survey(tmp_path / "survey.csv", rows, columns), config=study)
+    assert (report.verdict, report.exit_status) == ("reject", 1)
+    assert [(f.check, f.field, f.sample_values) for f in report.findings if f.severity == "error"] == [
+        ("not_allowed", "ghq_1", ("7",))]
