@@ -34,7 +34,10 @@ class Model:
 
 
 def _upstream(sql: str) -> tuple[str, ...]:
-    header = "\n".join(line for line in sql.splitlines() if line.startswith("--"))
+    # only the leading comment block is the header: comments inside the SQL explain, not declare
+    lines = sql.splitlines()
+    leading = [line for line in lines[:next((i for i, l in enumerate(lines) if not l.startswith("--")), len(lines))]]
+    header = "\n".join(leading)
     match = UPSTREAM.search(header)
     if not match:
         return ()
