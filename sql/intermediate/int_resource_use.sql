@@ -54,9 +54,20 @@ gate_and_quantity as (
         max(column_name) filter (where field like '%\_any' escape '\') as gate_column,
         max(column_name) filter (where field not like '%\_any' escape '\') as quantity_column,
         max(field) filter (where field like '%\_any' escape '\') as gate_field,
-        max(field) filter (where field not like '%\_any' escape '\') as quantity_field
+        max(field) filter (where field not like '%\_any' escape '\') as quantity_field,
+        -- su_<service>_<unit> -> <unit>, once per field rather than once per answer
+        regexp_replace(max(field) filter (where field not like '%\_any' escape '\'),
+                       '^su_' || service || '_', '') as quantity_unit
     from service_fields
     group by slot, service
+),
+-- the gate and the count of one service, side by side (one row per answered response × slot × service)
+answered as (
+    select response_id, slot, service,
+           max(answer_code) filter (where field like '%\_any' escape '\') as gate_answer,
+           max(answer_code) filter (where field not like '%\_any' escape '\') as quantity_answer
+    from service_answers
+    group by response_id, slot, service
 ),
 response_persons as (
     select response_id, 0 as slot, person_id from responses
@@ -67,16 +78,13 @@ asked as (
     select
         r.response_id, r.family_id, p.person_id, r.timepoint, r.assessment_date, r.recall_months,
         g.service, g.quantity_column,
-        regexp_replace(g.quantity_field, '^su_' || g.service || '_', '') as quantity_unit,
-        gate.answer_code as gate_answer,
-        qty.answer_code as quantity_answer
+        g.quantity_unit,
+        a.gate_answer,
+        a.quantity_answer
     from responses as r
     join response_persons as p using (response_id)
     join gate_and_quantity as g on g.slot = p.slot
-    left join service_answers as gate
-        on gate.response_id = r.response_id and gate.slot = p.slot and gate.field = g.gate_field
-    left join service_answers as qty
-        on qty.response_id = r.response_id and qty.slot = p.slot and qty.field = g.quantity_field
+    left join answered as a on a.response_id = r.response_id and a.slot = p.slot and a.service = g.service
 ),
 -- Days of each period that the recall period covers: the follow-up recall ('in the last N months')
 -- may start after randomisation; by default the gap is recorded, not filled.
@@ -207,5 +215,4 @@ select
     covered_days,
     period_days,
     is_extrapolated
-from all_rows
-order by family_id, period, source, source_record_id;
+from all_rows;

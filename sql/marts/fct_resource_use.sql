@@ -120,5 +120,4 @@ select
     c.arm,
     c.is_withdrawn
 from costed as c
-left join chosen as ch using (family_id, period, priority_group)
-order by c.family_id, c.period, c.source, c.source_record_id;
+left join chosen as ch using (family_id, period, priority_group);
