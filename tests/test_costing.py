@@ -250,3 +250,23 @@ def test_inflate_matches_hand_calculation():
     shown = subprocess.run([sys.executable, "-m", "pfc_econ.cli", "unit-costs", "--code", "police_incident"],
                            capture_output=True, text=True, cwd=ROOT)
     assert "ASSUMP_POLICE_INCIDENT_VWOI" in shown.stdout and "Home Office" in shown.stdout
+
+
+def test_follow_up_recall_coverage_is_recorded_not_scaled(costed):
+    con = costed()
+    # randomised 2023-07-01, follow-up 2023-11-20 (142 days); 'last 3 months' starts 2023-08-20 (92 days)
+    row = con.execute("""select distinct covered_days, period_days, is_extrapolated from fct_resource_use
+        where family_id = 'PFC-B-001' and period = 'follow_up' and source = 'questionnaire'""").fetchall()
+    assert row == [(92, 142, False)]
+
+
+@pytest.mark.parametrize("toml, message", [
+    ("[costing]\ndna_contact_share = 1.5\n", "dna_contact_share"),
+    ("[costing]\nsource_priority = { social_work = ['sau'] }\n", "source_priority.social_work"),
+    ("[costing]\nsite_multipliers = { Bromley = -1 }\n", "site_multipliers.Bromley"),
+])
+def test_costing_config_is_validated(make_study, toml, message):
+    from pfc_econ.config import load_config
+    from pfc_econ.errors import ConfigError
+    with pytest.raises(ConfigError, match=message):
+        load_config(make_study(extra_toml="\n" + toml))
