@@ -70,6 +70,25 @@ def cmd_audit(args) -> int:
     return 0
 
 
+def cmd_unit_costs(args) -> int:
+    from .unit_cost_library import inflate_cost, list_unit_costs, show_unit_cost
+    folder = Path(args.library) if args.library else None
+    if args.inflate is not None:
+        if not (args.from_year and args.to_year):
+            raise PfcError("--inflate needs --from and --to price years, e.g. --from 2019/20 --to 2023/24")
+        r = inflate_cost(args.inflate, args.from_year, args.to_year, args.index, folder)
+        _say(f"£{r.amount_gbp:,.2f} in {r.from_year} prices = £{r.inflated_gbp:,.2f} in {r.to_year} prices "
+             f"({r.index_code}: × {r.index_to:g} / {r.index_from:g})")
+    elif args.code:
+        for row in show_unit_cost(args.code, folder):
+            _say("\n".join(f"  {k:<16} {v}" for k, v in row.items()) + "\n")
+    else:
+        for r in list_unit_costs(folder):
+            _say(f"{r['unit_cost_code']:<34} {r['variant']:<20} {r['cost_gbp']:>9.2f} per {r['unit']:<12} "
+                 f"{r['price_year']}  {r['sector']:<15} {r['verification']:<11} {r['unit_cost_id']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pfc-econ", description="Costing engine of the Partnership for Change trial (IPS vs SAU).")
@@ -117,6 +136,15 @@ def build_parser() -> argparse.ArgumentParser:
                        epilog="Example: pfc-econ audit --out results")
     p.add_argument("--out", required=True, help="results folder written by pfc-econ run")
     p.set_defaults(func=cmd_audit)
+    p = sub.add_parser("unit-costs", help="list the unit-cost library, show one code, or inflate a cost",
+                       epilog="Example: pfc-econ unit-costs --inflate 100 --from 2019/20 --to 2023/24")
+    p.add_argument("--code", help="show every variant of one unit-cost code (or one unit_cost_id)")
+    p.add_argument("--inflate", type=float, metavar="AMOUNT", help="a cost in GBP to move between price years")
+    p.add_argument("--from", dest="from_year", help="price year of AMOUNT, e.g. 2019/20")
+    p.add_argument("--to", dest="to_year", help="target price year, e.g. 2023/24")
+    p.add_argument("--index", default="nhscii_pp_uc25", help="inflation index code (default: nhscii_pp_uc25)")
+    p.add_argument("--library", help="unit-cost library folder (default: the shipped unit_costs/)")
+    p.set_defaults(func=cmd_unit_costs)
     return parser
 
 

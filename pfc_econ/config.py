@@ -41,6 +41,25 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "bcap_cutoff_sensitive": (int, 9),
         "bcap_key_file": (str, "bcap_key_synthetic.csv"),
     },
+    # Costing choices. None means "the unit-cost library's default" (unit_costs/settings.toml),
+    # filled in by parse_config so the run records the value it actually used.
+    "costing": {
+        "unit_cost_variants": (dict, {}),          # unit_cost_code -> variant (sensitivity); else base
+        "source_priority": (dict, {                # priority group -> sources, first present wins
+            "ips_intervention": ["nspcc_activity"],
+            "social_work": ["sau_log", "questionnaire"],
+            "other": ["questionnaire"],
+        }),
+        "parent_report_only": (bool, False),       # sensitivity: social work from parent report for all
+        "social_work_codes": (list, ["social_worker_visit", "cin_meeting", "child_protection_conference"]),
+        "non_contact_allowance": ((int, float), None),
+        "site_multipliers": (dict, None),
+        "dna_contact_share": ((int, float), None),
+        "dna_travel_share": ((int, float), None),
+        "cancelled_contact_share": ((int, float), None),
+        "cancelled_travel_share": ((int, float), None),
+        "extrapolate_follow_up_recall": (bool, False),
+    },
 }
 INDEX_CHILD_RULES = ("youngest_under_5", "all_under_5_sum", "all_under_5_mean")
 
@@ -86,13 +105,35 @@ def _check_keys(section: str, table: dict, schema_key: str) -> dict[str, Any]:
                 f"[{section}] unknown key '{key}' (expected one of: {', '.join(schema)})"
             )
         kind, _ = schema[key]
-        if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+        is_number = kind is int or (isinstance(kind, tuple) and int in kind)
+        if is_number and isinstance(value, bool) or not isinstance(value, kind):
             raise ConfigError(
                 f"[{section}] {key} = {value!r}: expected {getattr(kind, '__name__', kind)}"
             )
         out[key] = value
     for key, (_, default) in schema.items():
-        out.setdefault(key, default)
+        out.setdefault(key, default.copy() if isinstance(default, (dict, list)) else default)
+    return out
+
+
+def _costing_defaults(costing: dict[str, Any], library: Path | None) -> dict[str, Any]:
+    """Fill library defaults (non-contact allowance, DNA rule, site multipliers) and check ranges."""
+    from .unit_cost_library import library_costing_defaults
+    out = dict(costing)
+    for key, value in library_costing_defaults(library).items():
+        if out.get(key) is None:
+            out[key] = value
+    for key in ("dna_contact_share", "dna_travel_share", "cancelled_contact_share", "cancelled_travel_share"):
+        if not 0 <= out[key] <= 1:
+            raise ConfigError(f"[costing] {key} = {out[key]}: expected a share from 0 to 1")
+    if out["non_contact_allowance"] < 0:
+        raise ConfigError(f"[costing] non_contact_allowance = {out['non_contact_allowance']}: expected 0 or more")
+    for site, value in out["site_multipliers"].items():
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+            raise ConfigError(f"[costing] site_multipliers.{site} = {value!r}: expected a positive number")
+    for group, sources in out["source_priority"].items():
+        if not isinstance(sources, list) or any(s not in SOURCES for s in sources):
+            raise ConfigError(f"[costing] source_priority.{group} = {sources!r}: expected a list of sources")
     return out
 
 
@@ -175,6 +216,7 @@ def parse_config(raw: dict[str, Any], path: Path) -> StudyConfig:
         resolve_bcap_key(extra["outcomes"]["bcap_key_file"])
     except ValueError as exc:
         raise ConfigError(f"[outcomes] {exc}") from None
+    extra["costing"] = _costing_defaults(extra["costing"], sources["unit_costs"].path)
     run = _check_keys("run", raw.get("run", {}), "run")
     if run["threads"] < 0:
         raise ConfigError(f"[run] threads = {run['threads']}: expected 0 (all cores) or more")

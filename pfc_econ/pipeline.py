@@ -193,6 +193,9 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
             "config": config.raw,
             "target_price_year": config.target_price_year,
             "unit_cost_library": library_version(config.sources["unit_costs"].path),
+            # the costing choices actually used (library defaults filled in): allowance, site
+            # multipliers, DNA rule, source priority, variants
+            "costing": config.settings("costing"),
             "inputs": inputs,
             "sources_absent": [s for s, c in config.sources.items() if not c.is_enabled],
             "row_counts": row_counts,

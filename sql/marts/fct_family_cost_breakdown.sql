@@ -1,0 +1,32 @@
+-- fct_family_cost_breakdown: one row per family × period × perspective × category × source with
+-- selected items: their known cost and how many items in the cell have no cost (unknown quantity or
+-- no unit cost; category 'unmapped' for codes with no mapping). upstream: fct_resource_use, stg_perspectives
+create or replace table fct_family_cost_breakdown as
+with items as (
+    select * from fct_resource_use where is_selected
+),
+perspective_sectors as (
+    select perspective, sector from stg_perspectives where is_included
+),
+perspectives as (
+    select distinct perspective from stg_perspectives
+),
+items_in_perspective as (
+    select s.perspective, i.*
+    from items as i
+    join perspectives as s on i.sector is null
+        or i.sector in (select sector from perspective_sectors as ps where ps.perspective = s.perspective)
+)
+select
+    family_id,
+    period,
+    perspective,
+    coalesce(category, 'unmapped') as category,
+    source,
+    round(coalesce(sum(cost_gbp), 0), 2) as cost_gbp,
+    getvariable('study.target_price_year') as price_year,
+    count(*) as n_items,
+    count(*) filter (where cost_gbp is null) as n_items_without_cost
+from items_in_perspective
+group by family_id, period, perspective, coalesce(category, 'unmapped'), source
+order by family_id, period desc, perspective, category, source;

@@ -1,0 +1,101 @@
+-- fct_family_costs: one row per randomised family (withdrawn families included and marked) × period
+-- (pre_baseline, follow_up) × perspective: the known cost of the items the source priority selected,
+-- and a cost_status: complete (total_cost_gbp = known cost), partial (some items have unknown
+-- quantity or no unit cost, or the questionnaire is absent: total_cost_gbp is null, since blank is
+-- not zero) or missing (no data for the period). upstream: dim_family, fct_resource_use, stg_perspectives,
+-- stg_questionnaire
+create or replace table fct_family_costs as
+with families as (
+    select * from dim_family
+),
+items as (
+    select * from fct_resource_use where is_selected
+),
+perspective_sectors as (
+    select perspective, sector from stg_perspectives where is_included
+),
+perspectives as (
+    select distinct perspective from stg_perspectives
+),
+periods as (
+    select * from (values ('pre_baseline'), ('follow_up')) as t(period)
+),
+questionnaires as (
+    select distinct family_id,
+           case timepoint when 'baseline' then 'pre_baseline' else 'follow_up' end as period
+    from stg_questionnaire
+),
+spine as (
+    select f.family_id, f.site, f.arm, f.is_withdrawn, f.withdrawn_date, p.period, s.perspective
+    from families as f cross join periods as p cross join perspectives as s
+),
+-- An item counts in a perspective when its sector is in it; an item with no sector (unmapped code)
+-- may belong to any perspective, so it makes every perspective partial.
+items_in_perspective as (
+    select s.perspective, i.*
+    from items as i
+    join perspectives as s on i.sector is null
+        or i.sector in (select sector from perspective_sectors as ps where ps.perspective = s.perspective)
+),
+totals as (
+    select
+        family_id, period, perspective,
+        count(*) as n_items,
+        coalesce(sum(cost_gbp), 0) as known_cost_gbp,
+        count(*) filter (where is_missing_quantity) as n_missing_items,
+        count(*) filter (where cost_problem in ('unmapped_code', 'no_unit_cost', 'no_index_path')) as n_unpriced_items,
+        list(distinct source order by source) as sources_used
+    from items_in_perspective
+    group by family_id, period, perspective
+),
+any_data as (
+    select distinct family_id, period from items
+),
+statused as (
+    select
+        s.*,
+        coalesce(t.n_items, 0) as n_items,
+        coalesce(t.known_cost_gbp, 0) as known_cost_gbp,
+        coalesce(t.n_missing_items, 0) as n_missing_items,
+        coalesce(t.n_unpriced_items, 0) as n_unpriced_items,
+        coalesce(t.sources_used, []::varchar[]) as sources_used,
+        d.family_id is not null as has_any_data,
+        q.family_id is not null as has_questionnaire
+    from spine as s
+    left join totals as t using (family_id, period, perspective)
+    left join any_data as d using (family_id, period)
+    left join questionnaires as q using (family_id, period)
+),
+final as (
+    select
+        *,
+        case when not has_any_data then 'missing'
+             when n_missing_items > 0 or n_unpriced_items > 0 or not has_questionnaire then 'partial'
+             else 'complete' end as cost_status,
+        nullif(concat_ws('; ',
+            case when not has_any_data then 'no resource-use data for the period' end,
+            case when has_any_data and not has_questionnaire then 'no questionnaire for the period' end,
+            case when n_missing_items > 0 then n_missing_items || ' item(s) with unknown quantity' end,
+            case when n_unpriced_items > 0 then n_unpriced_items || ' item(s) without a unit cost (see audit_costing)' end
+        ), '') as cost_status_reason
+    from statused
+)
+select
+    family_id,
+    period,
+    perspective,
+    case when cost_status = 'complete' then round(known_cost_gbp, 2) end as total_cost_gbp,
+    round(known_cost_gbp, 2) as known_cost_gbp,
+    getvariable('study.target_price_year') as price_year,
+    cost_status,
+    cost_status_reason,
+    sources_used,
+    n_items,
+    n_missing_items,
+    n_unpriced_items,
+    site,
+    arm,
+    is_withdrawn,
+    withdrawn_date
+from final
+order by family_id, period desc, perspective;

@@ -1,0 +1,42 @@
+-- fct_source_agreement: one row per family × period × priority group with a parent report or a log
+-- (social_work: parent-reported social-worker contacts and meetings against SAU log entries;
+-- ips_intervention: NSPCC contacts, which parents are not asked about), for triangulation. Both
+-- sources are counted whichever the priority chose. upstream: fct_resource_use
+create or replace table fct_source_agreement as
+with items as (
+    select * from fct_resource_use where period is not null and priority_group in ('social_work', 'ips_intervention')
+),
+parent as (
+    select family_id, period, priority_group,
+           sum(quantity) as parent_reported_contacts,
+           count(*) filter (where is_missing_quantity) as n_parent_items_missing
+    from items
+    where source = 'questionnaire'
+    group by all
+),
+-- a logged contact is one log entry or one NSPCC contact that took place (not DNA or cancelled)
+logged as (
+    select family_id, period, priority_group, source as logged_source,
+           count(distinct record_group_id) as logged_contacts
+    from items
+    where source in ('sau_log', 'nspcc_activity') and item_kind = 'contact'
+      and (attendance is null or attendance = 'attended')
+    group by all
+),
+chosen as (
+    select distinct family_id, period, priority_group, chosen_source from items
+)
+select
+    family_id,
+    period,
+    priority_group as category,
+    p.parent_reported_contacts,
+    coalesce(p.n_parent_items_missing, 0) as n_parent_items_missing,
+    l.logged_source,
+    l.logged_contacts,
+    l.logged_contacts - p.parent_reported_contacts as logged_minus_reported,
+    c.chosen_source
+from chosen as c
+left join parent as p using (family_id, period, priority_group)
+left join logged as l using (family_id, period, priority_group)
+order by family_id, period desc, category;
