@@ -5,7 +5,7 @@
 -- upstream: chk_randomisation, chk_questionnaire, chk_questionnaire_children,
 -- chk_questionnaire_answers, chk_nspcc_activity, chk_sau_log, chk_unit_costs,
 -- chk_inflation_indices, chk_code_map, chk_perspectives, raw_rejects, raw_read_findings,
--- audit_plausibility
+-- audit_plausibility, audit_costing
 create or replace table audit_issues as
 with row_issues as (
     select 'randomisation' as source, 'randomisation' as source_table, record_id, source_row, issues from chk_randomisation
@@ -46,4 +46,10 @@ from raw_read_findings
 union all
 select source, source_table, record_id, source_row, field, rule, severity, message, value
 from audit_plausibility
+union all
+-- costing problems; records outside the window are already in audit_plausibility
+select source, 'costing', coalesce(record_id, family_id), null, resource_code, rule, severity, message,
+       coalesce(period, '')
+from audit_costing
+where rule <> 'outside_window'
 order by source, source_table, source_row nulls first, field;

@@ -4,11 +4,11 @@
 -- before randomisation, a provider record outside the family's follow-up window (before
 -- randomisation, after withdrawal or after the follow-up maximum), and provider records of the
 -- other arm's families. Same columns as audit_issues, which includes these rows.
--- upstream: dim_family, stg_questionnaire, stg_nspcc_activity, stg_sau_log, run_settings
+-- upstream: dim_family, int_family_windows, stg_questionnaire, stg_nspcc_activity, stg_sau_log, run_settings
 create or replace table audit_plausibility as
 with families as (
-    select *, (randomised_date + to_months(getvariable('periods.followup_max_months')::integer))::date as window_end_date
-    from dim_family
+    select f.*, w.follow_up_end_date as window_end_date
+    from dim_family as f join int_family_windows as w using (family_id)
 ),
 questionnaire_dates as (
     select q.*, f.randomised_date, f.baseline_date
@@ -41,11 +41,15 @@ questionnaire_issues as (
 provider_issues as (
     select p.source, p.source, p.record_id, p.source_row, 'contact_date', 'outside_follow_up_window', 'warning',
            'record dated outside the follow-up window ' || (f.randomised_date + 1) || ' to '
-               || least(f.withdrawn_date, f.window_end_date) || case when p.activity_date > f.withdrawn_date
-               then ' (after withdrawal)' else '' end,
+               || f.window_end_date || ': kept, not costed in a period',
            p.activity_date::varchar
     from provider_records as p join families as f using (family_id)
-    where p.activity_date <= f.randomised_date or p.activity_date > least(f.withdrawn_date, f.window_end_date)
+    where p.activity_date <= f.randomised_date or p.activity_date > f.window_end_date
+    union all
+    select p.source, p.source, p.record_id, p.source_row, 'contact_date', 'after_withdrawal', 'warning',
+           'record dated after the family withdrew on ' || f.withdrawn_date, p.activity_date::varchar
+    from provider_records as p join families as f using (family_id)
+    where p.activity_date > f.withdrawn_date
     union all
     select p.source, p.source, p.record_id, p.source_row, 'family_id', 'family_of_other_arm', 'error',
            'record for a ' || f.arm || ' family, but this source covers ' || p.covers_arm || ' families only',

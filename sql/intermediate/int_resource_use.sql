@@ -2,7 +2,7 @@
 -- questionnaire service answer (person × service × response), an NSPCC contact's staff minutes
 -- (travel minutes a separate row where the unit cost excludes travel) or direct-support payment,
 -- and an SAU log entry's attendee (meetings cost every attendee) or the social worker's travel.
--- upstream: dim_family, stg_questionnaire, stg_questionnaire_children, stg_questionnaire_answers,
+-- upstream: dim_family, int_family_windows, stg_questionnaire, stg_questionnaire_children, stg_questionnaire_answers,
 -- contract_columns, stg_nspcc_activity, stg_sau_log, stg_code_map, int_unit_costs_inflated
 create or replace table int_resource_use as
 with families as (
@@ -26,15 +26,8 @@ nspcc as (
 sau as (
     select * from stg_sau_log
 ),
--- The follow-up window runs from randomisation to the follow-up assessment, or to the end of the
--- longest follow-up allowed when there is no follow-up questionnaire.
 windows as (
-    select
-        family_id,
-        randomised_date,
-        coalesce(follow_up_date,
-                 (randomised_date + to_months(getvariable('periods.followup_max_months')))::date) as follow_up_end_date
-    from families
+    select family_id, randomised_date, follow_up_end_date from int_family_windows
 ),
 -- Source codes whose selected unit cost does not cover travel: their travel minutes are costed as
 -- a separate row. An unmapped code keeps its travel row, so the gap is reported, not dropped.
