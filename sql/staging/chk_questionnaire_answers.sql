@@ -1,12 +1,18 @@
 -- chk_questionnaire_answers: one row per non-blank service-use or instrument answer of a staged
--- response (parent block or a child block), parsed, with the contract rules it breaks. An answer
+-- response (parent block or a child block), parsed, with the contract rule it breaks. An answer
 -- breaking a rule is kept out of stg_questionnaire_answers (treated as missing) and reported in
--- audit_issues; its response stays. upstream: raw_questionnaire, stg_questionnaire,
--- stg_questionnaire_children, chk_questionnaire_children, contract_columns
+-- audit_issues; its response stays. This is the widest step of a run (one row per answer, ~340
+-- per response), so each row carries only what it needs: the first rule it breaks, and an
+-- `issues` list only when it breaks one.
+-- upstream: raw_questionnaire, stg_questionnaire, stg_questionnaire_children,
+-- chk_questionnaire_children, contract_columns
 create or replace table chk_questionnaire_answers as
 with answer_fields as (
-    select column_name, level, slot, field, block, instrument, form, item, service,
-           allowed, min_value, max_value, warn_max
+    select
+        column_name, level, slot, field, block, instrument, form, item, service,
+        -- ',1,2,3,4,': short enough for DuckDB to store inline, so the join stays cheap
+        ',' || array_to_string(allowed, ',') || ',' as allowed_codes,
+        min_value, max_value, warn_max
     from contract_columns
     where source = 'questionnaire' and block in ('service_use', 'instrument')
 ),
@@ -37,23 +43,32 @@ with_person as (
     from answers as a
     join stg_questionnaire as q using (response_id)
     left join chk_questionnaire_children as ch on ch.response_id = a.response_id and ch.slot = a.slot
+),
+checked as (
+    select
+        *,
+        case
+            when answer_code is null then 'invalid_type'
+            when allowed_codes is not null and strpos(allowed_codes, ',' || answer_code || ',') = 0 then 'not_allowed'
+            when answer_code < min_value or answer_code > max_value then 'out_of_range'
+            when slot > 0 and child_has_error then 'child_block_rejected'
+            when slot > 0 and person_id is null then 'answer_without_child'
+            when answer_code > warn_max then 'implausible'
+        end as rule
+    from with_person
 )
 select
-    *,
-    list_filter([
-        case when answer_code is null then pfc_issue('invalid_type', column_name, 'error',
-            column_name || ' is not a whole number', raw_value) end,
-        case when allowed is not null and answer_code is not null and not list_contains(allowed, answer_code::varchar)
-            then pfc_issue('not_allowed', column_name, 'error',
-                column_name || ' must be one of: ' || array_to_string(allowed, ', '), raw_value) end,
-        case when answer_code < min_value or answer_code > max_value then pfc_issue('out_of_range', column_name,
-            'error', column_name || ' is outside ' || min_value || ' to ' || max_value, raw_value) end,
-        case when answer_code > warn_max then pfc_issue('implausible', column_name, 'warning',
-            column_name || ' is above ' || warn_max, raw_value) end,
-        case when slot > 0 and person_id is null and child_has_error is null then pfc_issue('answer_without_child',
-            column_name, 'error', 'answer in child block ' || slot || ' but the block has no child', raw_value) end,
-        case when slot > 0 and child_has_error then pfc_issue('child_block_rejected', column_name, 'error',
-            'child block ' || slot || ' was rejected (see its child_id issue)', raw_value) end
-    ], lambda x: x is not null) as issues,
-    len(list_filter(issues, lambda x: x.severity = 'error')) > 0 as has_error
-from with_person;
+    response_id, source_row, column_name, level, slot, field, block, instrument, form, item, service,
+    family_id, timepoint, person_id, answer_code,
+    case when rule is not null then [pfc_issue(rule, column_name,
+        case when rule = 'implausible' then 'warning' else 'error' end,
+        case rule
+            when 'invalid_type' then column_name || ' is not a whole number'
+            when 'not_allowed' then column_name || ' must be one of: ' || trim(replace(allowed_codes, ',', ', '), ', ')
+            when 'out_of_range' then column_name || ' is outside ' || min_value || ' to ' || max_value
+            when 'child_block_rejected' then 'child block ' || slot || ' was rejected (see its child_id issue)'
+            when 'answer_without_child' then 'answer in child block ' || slot || ' but the block has no child'
+            when 'implausible' then column_name || ' is above ' || warn_max
+        end, raw_value)] end as issues,
+    coalesce(rule <> 'implausible', false) as has_error
+from checked;
