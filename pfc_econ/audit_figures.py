@@ -12,9 +12,10 @@ from pathlib import Path
 
 import duckdb
 
+MAX_NAMED_FAMILIES = 60  # above this the map shows one unnamed pixel row per family
 STATUS_COLOURS = {  # worst first; colour-blind-safe (Okabe–Ito) with greys for "not expected"
     "source_absent": "#000000", "missing": "#D55E00", "not_administered": "#E69F00",
-    "not_scorable": "#F0E442", "incomplete": "#56B4E9", "scorable": "#56B4E9", "complete": "#009E73",
+    "not_scorable": "#F0E442", "incomplete": "#56B4E9", "scorable": "#0072B2", "complete": "#009E73",
     "unexpected": "#CC79A7", "not_applicable": "#DDDDDD", "not_expected": "#F5F5F5",
 }
 
@@ -37,22 +38,33 @@ def draw_missingness_map(con: duckdb.DuckDBPyConnection, path: Path) -> Path:
         for r in [r[1:]]]
     arms = sorted({r[0] for r in rows}) or ["(no families)"]
     statuses = list(STATUS_COLOURS)
-    heights = [max(1, len({r[1] for r in rows if r[0] == arm})) for arm in arms]
+    status_index = {s: i for i, s in enumerate(statuses)}
+    column_index = {c: i for i, c in enumerate(columns)}
+    families_of = {arm: sorted({r[1] for r in rows if r[0] == arm}) for arm in arms}
+    # A trial has thousands of families: one pixel row each, no names, and a bounded figure.
+    is_large = max(len(f) for f in families_of.values()) > MAX_NAMED_FAMILIES
+    heights = [max(1, len(families_of[arm])) for arm in arms]
+    height = 3 + (6 if is_large else 0.2 * sum(heights)) + 0.5 * len(arms)
     fig, axes = plt.subplots(len(arms), 1, squeeze=False, sharex=True, layout="constrained",
-                             figsize=(max(7, 0.3 * len(columns) + 4), 3 + 0.2 * sum(heights) + 0.5 * len(arms)),
+                             figsize=(max(7, 0.3 * len(columns) + 4), height),
                              gridspec_kw={"height_ratios": heights})
     cmap = ListedColormap([STATUS_COLOURS[s] for s in statuses])
     for ax, arm in zip(axes[:, 0], arms):
-        families = sorted({r[1] for r in rows if r[0] == arm})
+        families = families_of[arm]
+        row_index = {f: i for i, f in enumerate(families)}
         grid = [[float("nan")] * len(columns) for _ in families]
         for a, family, column, status in rows:
             if a == arm:
-                grid[families.index(family)][columns.index(column)] = statuses.index(status)
+                grid[row_index[family]][column_index[column]] = status_index[status]
         ax.imshow(grid or [[float("nan")]], aspect="auto", cmap=cmap, vmin=-0.5, vmax=len(statuses) - 0.5,
                   interpolation="nearest")
-        ax.set_yticks(range(len(families)), families, fontsize=6)
+        if is_large:
+            ax.set_yticks([])
+        else:
+            ax.set_yticks(range(len(families)), families, fontsize=6)
         ax.set_xticks(range(len(columns)), columns if ax is axes[-1, 0] else [], rotation=90, fontsize=7)
-        ax.set_title(f"{arm}: {len(families)} families", fontsize=9, loc="left")
+        ax.set_title(f"{arm}: {len(families)} families" + (" (one row each, by id)" if is_large else ""),
+                     fontsize=9, loc="left")
     fig.legend(handles=[Patch(color=STATUS_COLOURS[s], label=s.replace("_", " ")) for s in statuses],
                loc="outside right upper", fontsize=7, frameon=False)
     fig.suptitle("What data each family has: sources and instruments", fontsize=10)

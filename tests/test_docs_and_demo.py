@@ -45,3 +45,28 @@ def test_demo_reconciles_and_quarantines_the_planted_faults(demo):
     assert counts == [("IPS", "Bromley", 7, 0), ("SAU", "Bromley", 10, 0), ("SAU", "Glasgow", 2, 1)]
     assert demo.execute("select count(*) filter (where timepoint = 'baseline'), count(*) filter (where timepoint = 'follow_up') "
                         "from stg_questionnaire").fetchone() == (17, 7)
+
+
+def test_feasibility_without_provider_extracts_says_so_and_still_costs(tmp_path, capsys):
+    """As in the feasibility study: no NSPCC extract, no SAU log."""
+    import tomllib
+    from pfc_econ.config import parse_config
+    from pfc_econ.paths import DATA_DIR
+    from pfc_econ.pipeline import run_pipeline
+    path = DATA_DIR / "feasibility" / "study.toml"
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    for source in ("nspcc_activity", "sau_log"):
+        raw["sources"][source] = {"enabled": False}
+    out = tmp_path / "results"
+    run_pipeline(parse_config(raw, path), out)
+    capsys.readouterr()
+    assert main(["audit", "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "0 of 7 IPS families covered by NSPCC activity" in said
+    assert "0 of 12 SAU families covered by the SAU log" in said
+    con = duckdb.connect(str(out / "pfc.duckdb"), read_only=True)
+    statuses = dict(con.execute("""select cost_status, count(*) from fct_family_costs
+                                   where period = 'follow_up' and perspective = 'nhs_pss' group by 1""").fetchall())
+    assert statuses.get("partial", 0) > 0 and sum(statuses.values()) == 19
+    sources = {s for (s,) in con.execute("select distinct source from fct_resource_use where cost_gbp > 0").fetchall()}
+    assert sources == {"questionnaire"}

@@ -48,15 +48,13 @@ with_answers as (
     left join answers as a
       on a.response_id = e.response_id and a.person_id = e.person_id and a.field = e.item_code
 ),
-item_values as (
-    select w.response_id, w.person_id, w.instrument, w.item_code,
-           any_value(c.meaning) as answer_meaning,
-           map(list(c.scoring), list(c.value)) as item_values
-    from with_answers as w
-    join ref_answer_codes as c
-      on c.instrument = w.instrument and c.form = w.form and c.is_reversed = w.is_reversed
-     and c.code = w.answer_code
-    group by all
+-- the scored values of each answer code, one map per code (a small table), joined to every item
+code_values as (
+    select instrument, form, is_reversed, code,
+           any_value(meaning) as answer_meaning,
+           map(list(scoring order by scoring), list(value order by scoring)) as item_values
+    from ref_answer_codes
+    group by instrument, form, is_reversed, code
 )
 select
     w.response_id,
@@ -78,5 +76,6 @@ select
     w.key_verification,
     w.answer_code is not null as is_answered
 from with_answers as w
-left join item_values as v using (response_id, person_id, instrument, item_code)
-order by w.response_id, w.person_id, w.instrument, w.item;
+left join code_values as v
+  on v.instrument = w.instrument and v.form = w.form and v.is_reversed = w.is_reversed
+ and v.code = w.answer_code;
