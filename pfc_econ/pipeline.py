@@ -174,15 +174,18 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
         models = order_models(_check_models() + sql_models(), available)
         timings.update(run_models(con, models, say))
         apply_comments(con)
-        row_counts = {name: n for name, n in con.execute(
-            "select table_name, estimated_size from duckdb_tables() where schema_name = 'main' order by 1").fetchall()}
-        row_counts = {name: con.execute(f"select count(*) from {q(name)}").fetchone()[0] for name in row_counts}
+        tables = [r[0] for r in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'main' order by 1").fetchall()]
+        row_counts = {name: con.execute(f"select count(*) from {q(name)}").fetchone()[0] for name in tables}
+        say("writing results")
         start = time.perf_counter()
         exported = _export(con, work)
         timings["export"] = time.perf_counter() - start
+        say(f"  exports      {len(exported)} tables as Parquet and CSV       {timings['export']:7.2f} s")
         start = time.perf_counter()
         figures = draw_audit_figures(con, work / "report")
         timings["figures"] = time.perf_counter() - start
+        say(f"  report       {len(figures)} figures                          {timings['figures']:7.2f} s")
         con.close()
         manifest = {
             "pfc_econ_version": _code_version(),
