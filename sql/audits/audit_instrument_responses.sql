@@ -1,10 +1,11 @@
 -- audit_instrument_responses: one row per person × instrument × form × timepoint that a received
 -- questionnaire should hold (parent instruments for every responding parent; PedsQL, SDQ and ITSEA
 -- for each child whose age says the form applies, or who was given it): items answered, whether the
--- instrument is complete (all items) or scorable (meets the minimum items of instruments/scales.csv,
--- before the scoring models run), and why not. The data of audit_instruments and the missingness map.
+-- instrument is complete (all items) or scorable (its headline score was computed by the scoring
+-- models, e.g. not with a BCAP 'not sure' on a risk item; else the minimum items of
+-- instruments/scales.csv), and why not. The data of audit_instruments and the missingness map.
 -- upstream: stg_questionnaire, stg_questionnaire_children, stg_questionnaire_answers, contract_columns,
--- raw_instrument_scales
+-- raw_instrument_scales, int_instrument_scores
 create or replace table audit_instrument_responses as
 with responses as (
     select * from stg_questionnaire
@@ -31,6 +32,19 @@ scales_form as (
         try_cast(min_answered as integer) as min_answered
     from raw_instrument_scales
     where min_unit = 'items'
+),
+-- the scoring models' verdict on each instrument's headline score
+headline_scores as (
+    select
+        response_id, person_id,
+        case when instrument = 'sdq' and score = 'impact' then 'sdq_impact' else instrument end as instrument,
+        case form when 'inf1' then 'infant_1_12m' when 'inf2' then 'infant_13_24m'
+                  when 'tod' then 'toddler_2_4y' when 'yc' then 'young_child_5_7y'
+                  when 'p2_4' then '2-4' when 'p4_17' then '4-17' else form end as form,
+        score_status, n_not_sure
+    from int_instrument_scores
+    where (instrument, score) in (('bcap', 'abuse_risk'), ('ghq12', 'likert'), ('icecap_a', 'value'),
+                                  ('pedsql', 'total'), ('sdq', 'total_difficulties'), ('sdq', 'impact'))
 ),
 minimum_items as (
     select instrument, scales_form, max(min_answered) as min_items from scales_form group by all
@@ -79,7 +93,9 @@ counted as (
         e.*,
         i.n_items,
         coalesce(m.min_items, i.n_items) as min_items,
-        coalesce(a.n_answered, 0) as n_answered
+        coalesce(a.n_answered, 0) as n_answered,
+        h.score_status,
+        h.n_not_sure
     from expected_rows as e
     join instrument_items as i
         on i.instrument = e.instrument
@@ -88,6 +104,13 @@ counted as (
     left join answered as a
         on a.response_id = e.response_id and a.person_id = e.person_id and a.instrument = e.instrument
        and a.answer_form = case when e.instrument = 'pedsql' then e.form else 'standard' end
+    left join headline_scores as h
+        on h.response_id = e.response_id and h.person_id = e.person_id and h.instrument = e.instrument
+       and h.form = e.form
+),
+judged as (
+    select *, n_answered > 0 and coalesce(score_status = 'ok', n_answered >= min_items) as is_scorable
+    from counted
 )
 select
     response_id, family_id, person_id, timepoint, level, instrument, form,
@@ -95,16 +118,18 @@ select
     n_items - n_answered as n_items_missing,
     n_answered > 0 as is_administered,
     n_answered = n_items as is_complete,
-    n_answered > 0 and n_answered >= min_items as is_scorable,
+    is_scorable,
     case
         when n_answered = 0 then 'not_administered'
+        when not is_scorable then 'not_scorable'
         when n_answered = n_items then 'complete'
-        when n_answered >= min_items then 'scorable'
-        else 'not_scorable'
+        else 'scorable'
     end as status,
     case
         when n_answered = 0 then 'no item answered'
         when n_answered < min_items then 'only ' || n_answered || ' of ' || n_items || ' items answered (' || min_items || ' needed)'
+        when not is_scorable and n_not_sure > 0 then n_not_sure || ' ''not sure'' answer(s) on abuse-risk items'
+        when not is_scorable then 'the score''s own rule is not met (see int_instrument_scores)'
     end as reason_not_scorable
-from counted
+from judged
 order by timepoint, instrument, form, family_id, person_id;
