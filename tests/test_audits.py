@@ -91,7 +91,8 @@ def test_audit_instruments_counts(make_study, run_study):
     assert reason == "only 3 of 5 items answered (5 needed)"
     bcap = con.execute("select reason_not_scorable from audit_instruments where instrument = 'bcap' "
                        "and timepoint = 'baseline'").fetchone()[0]
-    assert bcap == "1 questionnaire(s) not returned; 1 not administered (no item answered)"
+    assert bcap == ("1 questionnaire(s) not returned; 1 not administered (no item answered); "
+                    "1 not scorable by the score's own rule (e.g. a BCAP 'not sure' or missing risk item)")
 
 
 def test_fields_tell_structural_zero_from_missing(make_study, run_study):

@@ -27,7 +27,8 @@ per_form as (
         count(*) filter (where is_scorable) as n_scorable,
         sum(n_items_missing) filter (where is_administered) as n_items_missing,
         count(*) filter (where status = 'not_administered') as n_not_administered,
-        count(*) filter (where status = 'not_scorable') as n_too_few_items
+        count(*) filter (where status = 'not_scorable' and n_answered < min_items) as n_too_few_items,
+        count(*) filter (where status = 'not_scorable' and n_answered >= min_items) as n_rule_not_met
     from responses
     group by all
 ),
@@ -42,7 +43,7 @@ parent_spine as (
 all_forms as (
     select * from per_form
     union all
-    select s.instrument, s.form, s.level, s.timepoint, s.n_items, null, 0, 0, 0, 0, 0, 0, 0
+    select s.instrument, s.form, s.level, s.timepoint, s.n_items, null, 0, 0, 0, 0, 0, 0, 0, 0
     from parent_spine as s
     anti join per_form as p using (instrument, form, level, timepoint)
 ),
@@ -64,7 +65,8 @@ select
     nullif(concat_ws('; ',
         case when level = 'parent' and n_questionnaires_missing > 0 then n_questionnaires_missing || ' questionnaire(s) not returned' end,
         case when n_not_administered > 0 then n_not_administered || ' not administered (no item answered)' end,
-        case when n_too_few_items > 0 then n_too_few_items || ' with fewer than ' || min_items || ' of ' || n_items || ' items' end
+        case when n_too_few_items > 0 then n_too_few_items || ' with fewer than ' || min_items || ' of ' || n_items || ' items' end,
+        case when n_rule_not_met > 0 then n_rule_not_met || ' not scorable by the score''s own rule (e.g. a BCAP ''not sure'' or missing risk item)' end
     ), '') as reason_not_scorable
 from with_expected
 order by level desc, instrument, form, timepoint;
