@@ -89,6 +89,23 @@ def cmd_unit_costs(args) -> int:
     return 0
 
 
+def cmd_cea(args) -> int:
+    from .cea.run import run_cea
+    overrides = {}
+    if args.bootstrap is not None:
+        overrides["n_bootstrap"] = args.bootstrap
+    if args.imputations is not None:
+        overrides["n_imputations"] = args.imputations
+    start = time.perf_counter()
+    run = run_cea(Path(args.out), overrides, progress=_say)
+    for entry in run.summary["analyses"]:
+        if entry["status"] == "ok":
+            _say(f"  {entry['name']:<36} n={entry['n_families']:<5} dC £{entry['incremental_cost_gbp']:,.0f}  "
+                 f"dE {entry['incremental_qaly']:.4f}  P(CE at 20k) {entry['prob_cost_effective'].get('20000')}")
+    _say(f"done in {time.perf_counter() - start:.1f} s: {run.folder} (report.html, summary.json, summary.xlsx)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pfc-econ", description="Costing engine of the Partnership for Change trial (IPS vs SAU).")
@@ -145,6 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", default="nhscii_pp_uc25", help="inflation index code (default: nhscii_pp_uc25)")
     p.add_argument("--library", help="unit-cost library folder (default: the shipped unit_costs/)")
     p.set_defaults(func=cmd_unit_costs)
+    p = sub.add_parser("cea", help="cost-effectiveness analysis of a results folder: base case, sensitivity "
+                       "analyses, tables, plots and report into DIR/cea",
+                       epilog="Example: pfc-econ cea --out results")
+    p.add_argument("--out", required=True, help="results folder written by pfc-econ run")
+    p.add_argument("--bootstrap", type=int, default=None, help="bootstrap replicates (default: [cea] n_bootstrap)")
+    p.add_argument("--imputations", type=int, default=None, help="imputations (default: [cea] n_imputations)")
+    p.set_defaults(func=cmd_cea)
     return parser
 
 
