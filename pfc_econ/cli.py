@@ -36,7 +36,8 @@ def cmd_synth(args) -> int:
     from .synth import generate_scenario
     start = time.perf_counter()
     result = generate_scenario(args.scenario, Path(args.out), families=args.families, seed=args.seed,
-                               include_nspcc=not args.no_nspcc, include_sau=not args.no_sau, progress=_say)
+                               include_nspcc=not args.no_nspcc, include_sau=not args.no_sau, progress=_say,
+                               include_true_effect=args.true_effect)
     for source, n in result.n_rows.items():
         _say(f"  {source:<16} {n:>10,} rows  {result.files[source]}")
     _say(f"wrote {result.n_families:,} families in {time.perf_counter() - start:.1f} s; "
@@ -129,6 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=20231101)
     p.add_argument("--no-nspcc", action="store_true", help="leave out the NSPCC activity extract")
     p.add_argument("--no-sau", action="store_true", help="leave out the SAU social-worker log")
+    p.add_argument("--true-effect", action="store_true",
+                   help="trial: add the true IPS effect on cost and child QALYs to truth.json (two extra pipeline runs)")
     p.add_argument("--out", required=True, help="folder to write")
     p.set_defaults(func=cmd_synth)
 

@@ -52,6 +52,7 @@ def plot_cost_distributions(families: pd.DataFrame, path: Path, perspective: str
         ax.plot([], [], color=ARM_COLOURS[arm], linewidth=6, alpha=0.6, label=arm)
     ax.set_xticks(np.arange(len(categories)), [c.replace("_", " ") for c in categories], rotation=30, ha="right")
     ax.set_yscale("symlog", linthresh=10)
+    ax.set_ylim(bottom=0)
     ax.set_ylabel("cost per family, GBP (symlog scale)")
     ax.set_title(title, fontsize=10)
     ax.legend()
