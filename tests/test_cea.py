@@ -166,3 +166,14 @@ def test_cea_recovers_the_true_effect_of_the_trial_scenario(tmp_path):
     assert low <= truth["incremental_cost_gbp"] <= high
     low, high = base["incremental_qaly_ci"]
     assert low <= truth["incremental_qaly"] <= high
+
+
+def test_rerun_config_changes_one_setting_and_keeps_the_rest():
+    from pfc_econ.cea.rerun import build_modified_config
+    raw = {"outcomes": {"mapping": "illustrative_linear"}, "costing": {"unit_cost_variants": {"a": "x"}}}
+    spec = parse_sensitivity("rerun:unit_cost_variant=camhs_contact:uc23_mhcc")
+    assert build_modified_config(raw, spec)["costing"]["unit_cost_variants"] == {"a": "x", "camhs_contact": "uc23_mhcc"}
+    spec = parse_sensitivity("rerun:parent_report_only")
+    modified = build_modified_config(raw, spec)
+    assert modified["costing"]["parent_report_only"] is True and modified["outcomes"] == raw["outcomes"]
+    assert "parent_report_only" not in raw["costing"]
