@@ -36,7 +36,8 @@ def cmd_synth(args) -> int:
     from .synth import generate_scenario
     start = time.perf_counter()
     result = generate_scenario(args.scenario, Path(args.out), families=args.families, seed=args.seed,
-                               include_nspcc=not args.no_nspcc, include_sau=not args.no_sau, progress=_say)
+                               include_nspcc=not args.no_nspcc, include_sau=not args.no_sau, progress=_say,
+                               include_true_effect=args.true_effect)
     for source, n in result.n_rows.items():
         _say(f"  {source:<16} {n:>10,} rows  {result.files[source]}")
     _say(f"wrote {result.n_families:,} families in {time.perf_counter() - start:.1f} s; "
@@ -89,6 +90,23 @@ def cmd_unit_costs(args) -> int:
     return 0
 
 
+def cmd_cea(args) -> int:
+    from .cea.run import run_cea
+    overrides = {}
+    if args.bootstrap is not None:
+        overrides["n_bootstrap"] = args.bootstrap
+    if args.imputations is not None:
+        overrides["n_imputations"] = args.imputations
+    start = time.perf_counter()
+    run = run_cea(Path(args.out), overrides, progress=_say)
+    for entry in run.summary["analyses"]:
+        if entry["status"] == "ok":
+            _say(f"  {entry['name']:<36} n={entry['n_families']:<5} dC £{entry['incremental_cost_gbp']:,.0f}  "
+                 f"dE {entry['incremental_qaly']:.4f}  P(CE at 20k) {entry['prob_cost_effective'].get('20000')}")
+    _say(f"done in {time.perf_counter() - start:.1f} s: {run.folder} (report.html, summary.json, summary.xlsx)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pfc-econ", description="Costing engine of the Partnership for Change trial (IPS vs SAU).")
@@ -112,6 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=20231101)
     p.add_argument("--no-nspcc", action="store_true", help="leave out the NSPCC activity extract")
     p.add_argument("--no-sau", action="store_true", help="leave out the SAU social-worker log")
+    p.add_argument("--true-effect", action="store_true",
+                   help="trial: add the true IPS effect on cost and child QALYs to truth.json (two extra pipeline runs)")
     p.add_argument("--out", required=True, help="folder to write")
     p.set_defaults(func=cmd_synth)
 
@@ -145,6 +165,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", default="nhscii_pp_uc25", help="inflation index code (default: nhscii_pp_uc25)")
     p.add_argument("--library", help="unit-cost library folder (default: the shipped unit_costs/)")
     p.set_defaults(func=cmd_unit_costs)
+    p = sub.add_parser("cea", help="cost-effectiveness analysis of a results folder: base case, sensitivity "
+                       "analyses, tables, plots and report into DIR/cea",
+                       epilog="Example: pfc-econ cea --out results")
+    p.add_argument("--out", required=True, help="results folder written by pfc-econ run")
+    p.add_argument("--bootstrap", type=int, default=None, help="bootstrap replicates (default: [cea] n_bootstrap)")
+    p.add_argument("--imputations", type=int, default=None, help="imputations (default: [cea] n_imputations)")
+    p.set_defaults(func=cmd_cea)
     return parser
 
 

@@ -60,6 +60,25 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "cancelled_travel_share": ((int, float), None),
         "extrapolate_follow_up_recall": (bool, False),
     },
+    # Cost-effectiveness analysis (pfc-econ cea). Thresholds: NICE's £20,000-£30,000 per QALY
+    # (PMG36 2022, carried from PMG9 2013 §6.3); n_imputations: White, Royston & Wood 2011 §7;
+    # the CEAC grid and seed are presentation choices. base_case_missing_data: how the base case
+    # treats missing costs and effects (multiple_imputation = MI Boot, Schomaker & Heumann 2018).
+    # sensitivity: analyses reported as rows of one table (see docs/cea.md for the names); those
+    # starting "rerun:" re-run the pipeline with a modified config and are slower.
+    "cea": {
+        "thresholds": (list, [20000, 30000]),
+        "n_bootstrap": (int, 10000),
+        "n_imputations": (int, 20),
+        "seed": (int, 20240601),
+        "threshold_grid_max": ((int, float), 50000),
+        "threshold_grid_step": ((int, float), 1000),
+        "suppress_below": (int, 5),
+        "base_case_perspective": (str, "nhs_pss"),
+        "base_case_missing_data": (str, "multiple_imputation"),
+        "sensitivity": (list, ["perspective:public_sector", "perspective:societal",
+                               "effect:parent_yfc", "missing_data:complete_case"]),
+    },
 }
 INDEX_CHILD_RULES = ("youngest_under_5", "all_under_5_sum", "all_under_5_mean")
 
@@ -135,6 +154,34 @@ def _costing_defaults(costing: dict[str, Any], library: Path | None) -> dict[str
         if not isinstance(sources, list) or any(s not in SOURCES for s in sources):
             raise ConfigError(f"[costing] source_priority.{group} = {sources!r}: expected a list of sources")
     return out
+
+
+CEA_MISSING_DATA = ("multiple_imputation", "complete_case")
+CEA_PERSPECTIVES = ("nhs_pss", "public_sector", "societal")
+
+
+def _check_cea(cea: dict[str, Any]) -> None:
+    """Ranges of the [cea] section; sensitivity names are checked by pfc_econ.cea.specs."""
+    thresholds = cea["thresholds"]
+    if not thresholds or any(isinstance(t, bool) or not isinstance(t, (int, float)) or t < 0 for t in thresholds):
+        raise ConfigError(f"[cea] thresholds = {thresholds!r}: expected a list of non-negative numbers")
+    for key, low in (("n_bootstrap", 2), ("n_imputations", 2), ("suppress_below", 0), ("seed", 0)):
+        if cea[key] < low:
+            raise ConfigError(f"[cea] {key} = {cea[key]}: expected {low} or more")
+    if not 0 < cea["threshold_grid_step"] <= cea["threshold_grid_max"]:
+        raise ConfigError("[cea] threshold_grid_step must be positive and at most threshold_grid_max")
+    if cea["base_case_missing_data"] not in CEA_MISSING_DATA:
+        raise ConfigError(f"[cea] base_case_missing_data = {cea['base_case_missing_data']!r}: "
+                          f"expected one of {', '.join(CEA_MISSING_DATA)}")
+    if cea["base_case_perspective"] not in CEA_PERSPECTIVES:
+        raise ConfigError(f"[cea] base_case_perspective = {cea['base_case_perspective']!r}: "
+                          f"expected one of {', '.join(CEA_PERSPECTIVES)}")
+    from .cea.specs import parse_sensitivity
+    for name in cea["sensitivity"]:
+        try:
+            parse_sensitivity(name)
+        except ValueError as exc:
+            raise ConfigError(f"[cea] sensitivity: {exc}") from None
 
 
 def _source(name: str, table: dict, base: Path) -> SourceConfig:
@@ -216,6 +263,7 @@ def parse_config(raw: dict[str, Any], path: Path) -> StudyConfig:
         resolve_bcap_key(extra["outcomes"]["bcap_key_file"])
     except ValueError as exc:
         raise ConfigError(f"[outcomes] {exc}") from None
+    _check_cea(extra["cea"])
     extra["costing"] = _costing_defaults(extra["costing"], sources["unit_costs"].path)
     run = _check_keys("run", raw.get("run", {}), "run")
     if run["threads"] < 0:
@@ -230,3 +278,10 @@ def parse_config(raw: dict[str, Any], path: Path) -> StudyConfig:
         raw=raw,
         extra=extra,
     )
+
+
+def parse_cea_settings(raw: dict[str, Any]) -> dict[str, Any]:
+    """The validated ``[cea]`` section of a raw config dict (e.g. manifest.json's ``config``)."""
+    cea = _check_keys("cea", raw.get("cea", {}), "cea")
+    _check_cea(cea)
+    return cea

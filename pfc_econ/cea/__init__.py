@@ -3,6 +3,11 @@
 ``estimates``: incremental cost and effect (baseline-adjusted OLS), ICER, net monetary benefit.
 ``bootstrap``: stratified non-parametric bootstrap, percentile intervals, CEAC.
 ``imputation``: MICE with PMM within arm, Rubin's rules, MI Boot (Schomaker & Heumann 2018).
+
+The analysis layer (``pfc-econ cea``): ``specs`` (base case and sensitivity analyses from
+``[cea]`` config), ``inputs`` (the per-family table from ``fct_cea_input``), ``analysis`` (one
+analysis → ``AnalysisResult``), ``rerun`` (pipeline re-runs with a modified config), ``tables``,
+``plots``, ``report`` (HTML, Excel, CHEERS 2022 checklist) and ``run`` (``run_cea``).
 """
 
 from pfc_econ.cea.bootstrap import (

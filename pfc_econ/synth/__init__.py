@@ -9,6 +9,7 @@ SeedSequence([seed, stream, chunk]); nothing depends on the clock, hashing or se
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -71,8 +72,15 @@ def _validate(scenario: str, families: int | None, seed: int) -> int:
 
 def generate_scenario(scenario: str, out_dir: Path, families: int | None = None,
                       seed: int = 20231101, include_nspcc: bool = True, include_sau: bool = True,
-                      progress: Callable[[str], None] | None = None) -> SynthResult:
-    """Write a scenario's source files, study.toml and truth.json into out_dir."""
+                      progress: Callable[[str], None] | None = None, include_true_effect: bool = False,
+                      counterfactual_arm: str | None = None) -> SynthResult:
+    """Write a scenario's source files, study.toml and truth.json into out_dir.
+
+    ``include_true_effect`` (trial scenario) adds the true IPS effect on the base-case follow-up
+    cost and on child QALYs to truth.json (``truth.compute_true_effect``: two more generations
+    and pipeline runs). ``counterfactual_arm`` ('IPS' or 'SAU') gives every family that arm and
+    switches off item-level missingness: the potential-outcome worlds of that computation.
+    """
     n = _validate(scenario, families, seed)
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
@@ -84,6 +92,11 @@ def generate_scenario(scenario: str, out_dir: Path, families: int | None = None,
     spine_rng = _rng(seed, STREAM_SPINE)
     fam = feasibility.families(spine_rng) if is_feas else trial.families(spine_rng, n)
     profile = feasibility.PROFILE if is_feas else trial.PROFILE
+    if counterfactual_arm is not None:
+        if counterfactual_arm not in ("IPS", "SAU") or is_feas:
+            raise ValueError(f"counterfactual_arm must be 'IPS' or 'SAU' (trial scenario), got {counterfactual_arm!r}")
+        fam = dataclasses.replace(fam, arm=np.full(len(fam.arm), counterfactual_arm, dtype="<U3"))
+        profile = dataclasses.replace(profile, **trial.COMPLETE_RESPONSES)
     say(f"{scenario}: {n} families")
 
     files: dict[str, Path] = {"randomisation": out_dir / "randomisation.csv",
@@ -141,14 +154,19 @@ def generate_scenario(scenario: str, out_dir: Path, families: int | None = None,
     config_path = out_dir / "study.toml"
     write_study_toml(config_path, scenario, seed, files, formats)
     truth_path = out_dir / "truth.json"
-    write_json(truth_path, {
+    truth = {
         "scenario": scenario,
         "seed": int(seed),
         "n_families": len(fam),
         "parameters": trial.truth_parameters() if not is_feas else {},
         "n_rows": n_rows,
         "planted": planted,
-    })
+    }
+    if include_true_effect and not is_feas:
+        from .true_effect import compute_true_effect
+        say("computing the true IPS effect (two counterfactual runs)")
+        truth |= compute_true_effect(seed, n, out_dir / ".true_effect")
+    write_json(truth_path, truth)
     say(f"wrote {', '.join(p.name for p in files.values())}, study.toml, truth.json")
     return SynthResult(out_dir=out_dir, config_path=config_path, files=files, n_families=len(fam),
                        n_rows=n_rows, truth_path=truth_path)

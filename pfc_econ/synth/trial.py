@@ -19,6 +19,11 @@ RANDOMISATION_SPAN_DAYS = 3 * 365
 PEDSQL_ITEM_SHIFT = -0.3      # added to the latent PedsQL item code of IPS children at T2
 SERVICE_USE_FACTOR = 0.85     # multiplies the expected non-intervention service use at T2 (IPS)
 
+# Counterfactual worlds for the true effect (synth/true_effect.py): every answer given, so the
+# follow-up cost and utility the pipeline computes are the family's full-data values.
+COMPLETE_RESPONSES = {"gate_blank": 0.0, "yes_qty_blank": 0.0, "block_missing": 0.0,
+                      "item_missing": 0.0, "infant_pedsql_lost": 0.0}
+
 PROFILE = Profile(pedsql_item_shift=PEDSQL_ITEM_SHIFT, service_use_factor=SERVICE_USE_FACTOR)
 
 

@@ -1,0 +1,97 @@
+"""Which analyses the CEA runs: the base case and each sensitivity analysis, from ``[cea]`` config.
+
+Each sensitivity analysis changes exactly one thing from the base case and is named in the
+``[cea] sensitivity`` list:
+
+| name | what changes |
+| --- | --- |
+| ``perspective:public_sector``, ``perspective:societal`` | the costing perspective |
+| ``effect:parent_yfc`` | effect = parent years of full capability (ICECAP-A) instead of child QALYs |
+| ``missing_data:complete_case`` / ``missing_data:multiple_imputation`` | the missing-data method |
+| ``rerun:parent_report_only`` | social work costed from parent report in both arms (pipeline re-run) |
+| ``rerun:mapping=NAME`` | PedsQL-to-CHU9D mapping (pipeline re-run), e.g. ``rerun:mapping=kelly_2023`` |
+| ``rerun:index_child_rule=RULE`` | index-child rule (pipeline re-run), e.g. ``all_under_5_mean`` |
+| ``rerun:unit_cost_variant=CODE:VARIANT`` | one unit cost's variant (pipeline re-run) |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+PERSPECTIVES = ("nhs_pss", "public_sector", "societal")
+EFFECTS = {"child_qaly": "child QALYs", "parent_yfc": "parent years of full capability"}
+MISSING_DATA = ("multiple_imputation", "complete_case")
+INDEX_CHILD_RULES = ("youngest_under_5", "all_under_5_sum", "all_under_5_mean")
+BASE_CASE = "base_case"
+
+
+@dataclass(frozen=True)
+class AnalysisSpec:
+    """One analysis: perspective, effect, missing-data method and (for re-runs) config changes.
+
+    Fields:
+        name: ``base_case`` or the sensitivity name from the config.
+        perspective: costing perspective of the follow-up and baseline costs.
+        effect: ``child_qaly`` or ``parent_yfc``.
+        missing_data: ``multiple_imputation`` or ``complete_case``.
+        config_changes: (section, key, value) edits to the run's config; empty = no re-run.
+        description: one line for the tables.
+    """
+
+    name: str
+    perspective: str
+    effect: str
+    missing_data: str
+    config_changes: tuple[tuple[str, str, Any], ...] = field(default=())
+    description: str = ""
+
+    @property
+    def needs_rerun(self) -> bool:
+        """True when the analysis needs the pipeline re-run with a modified config."""
+        return bool(self.config_changes)
+
+
+def build_base_case(cea: dict[str, Any]) -> AnalysisSpec:
+    """The base case: configured perspective (nhs_pss), child QALYs, configured missing-data method."""
+    method = cea["base_case_missing_data"]
+    return AnalysisSpec(BASE_CASE, cea["base_case_perspective"], "child_qaly", method, (),
+                        f"base case: {cea['base_case_perspective']} perspective, child QALYs, "
+                        f"{method.replace('_', ' ')}, adjusted for baseline and site")
+
+
+def parse_sensitivity(name: str, base: AnalysisSpec | None = None) -> AnalysisSpec:
+    """The AnalysisSpec of a sensitivity name (see the module docstring); ValueError if unknown."""
+    base = base or AnalysisSpec(BASE_CASE, "nhs_pss", "child_qaly", "multiple_imputation")
+    kind, _, value = str(name).partition(":")
+    if kind == "perspective" and value in PERSPECTIVES:
+        return replace(base, name=name, perspective=value, description=f"perspective: {value}")
+    if kind == "effect" and value in EFFECTS:
+        return replace(base, name=name, effect=value, description=f"effect: {EFFECTS[value]}")
+    if kind == "missing_data" and value in MISSING_DATA:
+        return replace(base, name=name, missing_data=value, description=f"missing data: {value.replace('_', ' ')}")
+    if kind == "rerun":
+        key, _, setting = value.partition("=")
+        if key == "parent_report_only" and not setting:
+            return replace(base, name=name, config_changes=(("costing", "parent_report_only", True),),
+                           description="social work costed from parent report in both arms")
+        if key == "mapping" and setting:
+            return replace(base, name=name, config_changes=(("outcomes", "mapping", setting),),
+                           description=f"PedsQL-to-CHU9D mapping: {setting}")
+        if key == "index_child_rule" and setting in INDEX_CHILD_RULES:
+            return replace(base, name=name, config_changes=(("outcomes", "index_child_rule", setting),),
+                           description=f"index child rule: {setting}")
+        code, _, variant = setting.partition(":")
+        if key == "unit_cost_variant" and code and variant:
+            return replace(base, name=name, config_changes=(("costing", "unit_cost_variants", {code: variant}),),
+                           description=f"unit cost {code}: variant {variant}")
+    raise ValueError(
+        f"unknown sensitivity analysis {name!r} (expected perspective:{'|'.join(PERSPECTIVES)}, "
+        f"effect:{'|'.join(EFFECTS)}, missing_data:{'|'.join(MISSING_DATA)}, rerun:parent_report_only, "
+        "rerun:mapping=NAME, rerun:index_child_rule=RULE, rerun:unit_cost_variant=CODE:VARIANT)")
+
+
+def build_analysis_specs(cea: dict[str, Any]) -> list[AnalysisSpec]:
+    """The base case followed by each configured sensitivity analysis, in config order."""
+    base = build_base_case(cea)
+    return [base] + [parse_sensitivity(name, base) for name in cea["sensitivity"]]

@@ -1,0 +1,179 @@
+"""The CEA analysis layer, `pfc-econ cea` outputs, and recovery of the synthetic trial's true effect."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pfc_econ.cea.analysis import STATUS_NOT_ESTIMABLE, STATUS_OK, analyse_table, summarise_result
+from pfc_econ.cea.run import run_cea
+from pfc_econ.cea.specs import AnalysisSpec, build_analysis_specs, parse_sensitivity
+from pfc_econ.cea.tables import suppress_small_cells
+from pfc_econ.config import load_config, parse_cea_settings
+from pfc_econ.errors import ConfigError
+from pfc_econ.pipeline import run_pipeline
+from pfc_econ.synth import generate_scenario
+
+FAST = {"n_bootstrap": 300, "n_imputations": 3}
+COMPLETE_CASE = AnalysisSpec("base_case", "nhs_pss", "child_qaly", "complete_case")
+STABLE_KEYS = ["name", "n_families", "incremental_cost_gbp", "incremental_cost_ci", "incremental_qaly",
+               "incremental_qaly_ci", "icer", "nmb", "prob_cost_effective"]
+
+
+def settings(**overrides) -> dict:
+    return parse_cea_settings({"cea": {**FAST, **overrides}})
+
+
+def family_table(ips_cost, ips_effect, sau_cost, sau_effect) -> pd.DataFrame:
+    """Per-family table with constant baselines and one site, so the adjusted model reduces to
+    the difference in arm means (covariates with no variation carry no information)."""
+    n_ips, n_sau = len(ips_cost), len(sau_cost)
+    return pd.DataFrame({
+        "family_id": [f"F{i}" for i in range(n_ips + n_sau)],
+        "arm": ["IPS"] * n_ips + ["SAU"] * n_sau, "site": "Bromley",
+        "cost": np.r_[ips_cost, sau_cost].astype(float), "effect": np.r_[ips_effect, sau_effect].astype(float),
+        "baseline_cost": 50.0, "baseline_effect": 0.6})
+
+
+def test_hand_computed_icer_and_nmb():
+    # ΔC = mean(300, 500) − mean(100, 300) = 200; ΔE = mean(.6, .8) − mean(.5, .7) = 0.1
+    # ICER = 200 / 0.1 = 2,000; NMB = λ ΔE − ΔC: 20,000 × 0.1 − 200 = 1,800 and 30,000 × 0.1 − 200 = 2,800
+    table = family_table([300, 500], [0.6, 0.8], [100, 300], [0.5, 0.7])
+    entry = summarise_result(analyse_table(table, COMPLETE_CASE, settings()))
+    assert entry["n_families"] == 4
+    assert entry["incremental_cost_gbp"] == pytest.approx(200)
+    assert entry["incremental_qaly"] == pytest.approx(0.1)
+    assert entry["icer"] == pytest.approx(2000)
+    assert entry["nmb"] == pytest.approx({"20000": 1800, "30000": 2800})
+
+
+@pytest.mark.parametrize("ips_cheaper_and_better, expected", [(True, 1.0), (False, 0.0)])
+def test_acceptability_is_certain_when_every_replicate_agrees(ips_cheaper_and_better, expected):
+    good = ([100, 110, 105], [0.90, 0.91, 0.92])
+    bad = ([500, 510, 505], [0.50, 0.51, 0.52])
+    ips, sau = (good, bad) if ips_cheaper_and_better else (bad, good)
+    result = analyse_table(family_table(*ips, *sau), COMPLETE_CASE, settings())
+    assert result.status == STATUS_OK
+    assert set(result.ceac_probability) == {expected}
+    assert result.probability_cost_effective == (expected, expected)
+
+
+def test_too_few_families_is_not_estimable_not_an_error():
+    table = family_table([300], [0.6], [100, 300], [0.5, 0.7])
+    result = analyse_table(table, COMPLETE_CASE, settings())
+    assert result.status == STATUS_NOT_ESTIMABLE and "1 IPS" in result.message
+    assert summarise_result(result)["icer"] is None
+
+
+def test_same_seed_same_results_under_multiple_imputation():
+    rng = np.random.default_rng(3)
+    n = 40
+    table = family_table(rng.gamma(2, 500, n // 2), rng.normal(0.5, 0.05, n // 2),
+                         rng.gamma(2, 400, n // 2), rng.normal(0.48, 0.05, n // 2))
+    table["baseline_cost"] = rng.gamma(2, 300, n)
+    table["baseline_effect"] = rng.normal(0.6, 0.05, n)
+    table.loc[rng.random(n) < 0.2, "cost"] = np.nan
+    spec = AnalysisSpec("base_case", "nhs_pss", "child_qaly", "multiple_imputation")
+    first, second = (summarise_result(analyse_table(table, spec, settings())) for _ in range(2))
+    assert first == second and first["status"] == STATUS_OK
+    other = summarise_result(analyse_table(table, spec, settings(seed=99)))
+    assert other["incremental_cost_gbp"] != first["incremental_cost_gbp"]
+
+
+def test_sensitivity_names_and_config():
+    assert parse_sensitivity("rerun:index_child_rule=all_under_5_mean").config_changes == (
+        ("outcomes", "index_child_rule", "all_under_5_mean"),)
+    assert parse_sensitivity("rerun:unit_cost_variant=camhs_contact:uc23_mhcc").needs_rerun
+    specs = build_analysis_specs(settings())
+    assert [s.name for s in specs][0] == "base_case" and specs[0].perspective == "nhs_pss"
+    with pytest.raises(ConfigError, match="sensitivity"):
+        parse_cea_settings({"cea": {"sensitivity": ["perspective:moon"]}})
+
+
+def test_suppression_blanks_small_counts_and_their_statistics():
+    table = pd.DataFrame({"arm": ["IPS", "SAU", "SAU"], "n": [3, 12, 0], "mean": [1.0, 2.0, None], "sd": [0.1, 0.2, None]})
+    out = suppress_small_cells(table, 5, [("n", ["mean", "sd"])])
+    assert out["n"].tolist() == ["<5", 12, 0]
+    assert out.loc[0, "mean"] is None and out.loc[1, "mean"] == 2.0
+    assert out["is_suppressed"].tolist() == [True, False, False]
+
+
+@pytest.fixture(scope="module")
+def trial_results(tmp_path_factory):
+    """A small synthetic trial run through the pipeline, then `pfc-econ cea` with few replicates."""
+    root = tmp_path_factory.mktemp("cea_trial")
+    synth = generate_scenario("trial", root / "data", families=60, seed=11)
+    run_pipeline(load_config(synth.config_path), root / "results")
+    return run_cea(root / "results", {**FAST, "suppress_below": 5})
+
+
+def test_summary_json_has_the_stable_shape(trial_results):
+    summary = json.loads((trial_results.folder / "summary.json").read_text())
+    names = [entry["name"] for entry in summary["analyses"]]
+    assert names == ["base_case", "perspective:public_sector", "perspective:societal", "effect:parent_yfc",
+                     "missing_data:complete_case"]
+    for entry in summary["analyses"]:
+        assert list(entry)[: len(STABLE_KEYS)] == STABLE_KEYS
+        assert set(entry["nmb"]) == set(entry["prob_cost_effective"]) == {"20000", "30000"}
+        assert len(entry["incremental_cost_ci"]) == len(entry["incremental_qaly_ci"]) == 2
+    base = summary["analyses"][0]
+    assert base["status"] == "ok" and base["n_families"] > 20
+    assert base["incremental_cost_ci"][0] <= base["incremental_cost_gbp"] <= base["incremental_cost_ci"][1]
+    assert summary["is_shareable"] is False
+    assert "NaN" not in (trial_results.folder / "summary.json").read_text()
+
+
+def test_shareable_outputs_suppress_small_cells(trial_results):
+    folder = trial_results.folder
+    consequences = pd.read_csv(folder / "cost_consequences.csv", dtype=str, keep_default_na=False)
+    for arm in ("ips", "sau"):
+        counts = consequences[f"{arm}_n"]
+        assert all(c == "<5" or int(c) == 0 or int(c) >= 5 for c in counts)
+        assert (consequences.loc[counts == "<5", f"{arm}_mean"] == "").all()
+    cost_by_arm = pd.read_csv(folder / "cost_by_arm.csv", dtype=str, keep_default_na=False)
+    assert all(c == "<5" or int(c) >= 5 for c in cost_by_arm["n"])
+    workbook = pd.read_excel(folder / "summary.xlsx", sheet_name=None)
+    assert {"Notes", "sensitivity", "cost_by_arm", "cost_consequences"} <= set(workbook)
+    assert "suppressed" in " ".join(workbook["Notes"]["note"])
+
+
+def test_report_is_written_and_self_contained(trial_results):
+    text = (trial_results.folder / "report.html").read_text()
+    sources = re.findall(r'src="([^"]*)"', text)
+    assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
+    assert "href=\"http" not in text and "<link" not in text
+    for needle in ("CHEERS 2022", "far too small for inference", "GBP", "Cost-consequence", "summary.json is for scripts"):
+        assert needle in text
+    assert len(re.findall(r"<tr>\s*<td>\d+</td>", text.split('id="cheers"')[1])) == 28
+    for png in ("ce_plane.png", "ceac.png", "cost_distributions.png"):
+        assert (trial_results.folder / png).stat().st_size > 1000
+
+
+@pytest.mark.slow
+def test_cea_recovers_the_true_effect_of_the_trial_scenario(tmp_path):
+    """The base case's 95% intervals cover truth.json's counterfactual effect (300 families)."""
+    synth = generate_scenario("trial", tmp_path / "data", families=300, seed=7, include_true_effect=True)
+    truth = json.loads(synth.truth_path.read_text())
+    assert truth["method"].startswith("counterfactual simulation")
+    run_pipeline(load_config(synth.config_path), tmp_path / "results")
+    run = run_cea(tmp_path / "results", {"n_bootstrap": 1000, "n_imputations": 10, "sensitivity": []})
+    base = run.summary["analyses"][0]
+    low, high = base["incremental_cost_ci"]
+    assert low <= truth["incremental_cost_gbp"] <= high
+    low, high = base["incremental_qaly_ci"]
+    assert low <= truth["incremental_qaly"] <= high
+
+
+def test_rerun_config_changes_one_setting_and_keeps_the_rest():
+    from pfc_econ.cea.rerun import build_modified_config
+    raw = {"outcomes": {"mapping": "illustrative_linear"}, "costing": {"unit_cost_variants": {"a": "x"}}}
+    spec = parse_sensitivity("rerun:unit_cost_variant=camhs_contact:uc23_mhcc")
+    assert build_modified_config(raw, spec)["costing"]["unit_cost_variants"] == {"a": "x", "camhs_contact": "uc23_mhcc"}
+    spec = parse_sensitivity("rerun:parent_report_only")
+    modified = build_modified_config(raw, spec)
+    assert modified["costing"]["parent_report_only"] is True and modified["outcomes"] == raw["outcomes"]
+    assert "parent_report_only" not in raw["costing"]
