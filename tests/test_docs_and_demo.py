@@ -70,3 +70,39 @@ def test_feasibility_without_provider_extracts_says_so_and_still_costs(tmp_path,
     assert statuses.get("partial", 0) > 0 and sum(statuses.values()) == 19
     sources = {s for (s,) in con.execute("select distinct source from fct_resource_use where cost_gbp > 0").fetchall()}
     assert sources == {"questionnaire"}
+
+
+# The result tables and columns of ../shared/design.md: a contract users' scripts rely on.
+DESIGN_COLUMNS = {
+    "dim_family": "family_id site arm randomised_date withdrawn_date is_withdrawn n_children index_child_id",
+    "fct_resource_use": "family_id person_id source period activity_date resource_code quantity unit unit_cost_id "
+                        "unit_cost_gbp cost_gbp price_year sector category source_record_id",
+    "fct_family_costs": "family_id period perspective total_cost_gbp price_year cost_status cost_status_reason sources_used",
+    "fct_family_cost_breakdown": "family_id period perspective category source cost_gbp",
+    "fct_child_outcomes": "person_id family_id timepoint assessment_date age_months pedsql_form pedsql_total "
+                          "pedsql_physical pedsql_psychosocial chu9d_utility utility_algorithm utility_status "
+                          "sdq_total_difficulties",
+    "fct_parent_outcomes": "person_id family_id timepoint assessment_date icecap_a_value ghq12_likert ghq12_ghq_score "
+                           "bcap_abuse_risk bcap_status",
+    "fct_family_outcomes": "family_id child_qaly parent_yfc baseline_child_utility baseline_parent_capability "
+                           "followup_days outcome_status",
+    "audit_reconciliation": "source rows_in rows_staged rows_quarantined",
+    "audit_issues": "source record_id field rule severity message value",
+    "audit_completeness": "source family_id period is_expected is_received required_filled_share status",
+    "audit_instruments": "instrument form timepoint n_expected n_administered n_complete n_scorable n_items_missing",
+}
+
+
+@pytest.mark.parametrize("table", sorted(DESIGN_COLUMNS))
+def test_design_tables_keep_their_columns(demo, table):
+    have = {r[0] for r in demo.execute("select column_name from duckdb_columns() where table_name = ?", [table]).fetchall()}
+    assert set(DESIGN_COLUMNS[table].split()) <= have, set(DESIGN_COLUMNS[table].split()) - have
+
+
+def test_family_costs_have_one_row_per_family_period_perspective(demo):
+    assert demo.execute("select count(*), count(distinct (family_id, period, perspective)) from fct_family_costs").fetchone() == (
+        19 * 2 * 3, 19 * 2 * 3)
+    assert demo.execute("select count(*) from fct_family_costs where known_cost_gbp < 0 or isnan(known_cost_gbp)").fetchone()[0] == 0
+    # every costed row points at a unit-cost row of the library
+    assert demo.execute("""select count(*) from fct_resource_use r left join stg_unit_costs u using (unit_cost_id)
+                           where r.cost_gbp is not null and u.unit_cost_id is null""").fetchone()[0] == 0
