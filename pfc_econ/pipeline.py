@@ -25,7 +25,7 @@ from .contracts import SOURCE_ORDER, contract_rows, load_contracts
 from .docs import apply_comments
 from .manifest import file_sha256, library_version
 from .models import Model, order_models, run_models, run_macros, sql_models
-from .paths import INSTRUMENTS_DIR, ROOT
+from .paths import ROOT
 from .readers import create_empty_raw, q, read_table
 from .reference_data import load_reference_data
 
@@ -115,12 +115,6 @@ def _write_settings(con, config: StudyConfig) -> None:
         con.execute(f"set variable \"{key}\" = ?", [value if isinstance(value, (str, int, float, bool)) else text])
 
 
-def _load_reference(con) -> None:
-    """Reference data the audits read as text: instruments/scales.csv (minimum items per score)."""
-    con.execute(f"create table raw_instrument_scales as select * from "
-                f"read_csv('{INSTRUMENTS_DIR / 'scales.csv'}', all_varchar=true, header=true)")
-
-
 def _code_version() -> str:
     try:
         out = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
@@ -163,7 +157,6 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
         con.register("_contract_rows", pa.Table.from_pylist(contract_rows()))
         con.execute("create table contract_columns as select * from _contract_rows")
         con.unregister("_contract_rows")
-        _load_reference(con)
         say("reading sources")
         inputs, read_seconds = _read_sources(con, config, say)
         timings = {"read": read_seconds}

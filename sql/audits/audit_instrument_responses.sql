@@ -5,7 +5,7 @@
 -- models, e.g. not with a BCAP 'not sure' on a risk item; else the minimum items of
 -- instruments/scales.csv), and why not. The data of audit_instruments and the missingness map.
 -- upstream: stg_questionnaire, stg_questionnaire_children, stg_questionnaire_answers, contract_columns,
--- raw_instrument_scales, int_instrument_scores
+-- ref_scales, ref_instrument_forms, int_instrument_scores
 create or replace table audit_instrument_responses as
 with responses as (
     select * from stg_questionnaire
@@ -22,29 +22,31 @@ instrument_items as (
     where source = 'questionnaire' and block = 'instrument' and slot in (0, 1)
     group by all
 ),
+-- the form codes of instruments/ (inf1, p2_4, …) as staged (infant_1_12m, 2-4, …)
+form_names as (
+    select instrument, form, coalesce(nullif(staged_form, ''), form) as staged_form from ref_instrument_forms
+),
 scales_form as (
-    -- the form codes of instruments/scales.csv, and the contract's own instrument for SDQ impact
+    -- the minimum items per score, and the contract's own instrument for SDQ impact
     select
-        case when instrument = 'sdq' and score = 'impact' then 'sdq_impact' else instrument end as instrument,
-        case form when 'inf1' then 'infant_1_12m' when 'inf2' then 'infant_13_24m'
-                  when 'tod' then 'toddler_2_4y' when 'yc' then 'young_child_5_7y'
-                  when 'p2_4' then '2-4' when 'p4_17' then '4-17' else form end as scales_form,
-        try_cast(min_answered as integer) as min_answered
-    from raw_instrument_scales
-    where min_unit = 'items'
+        case when s.instrument = 'sdq' and s.score = 'impact' then 'sdq_impact' else s.instrument end as instrument,
+        coalesce(n.staged_form, s.form) as scales_form,
+        try_cast(s.min_answered as integer) as min_answered
+    from ref_scales as s
+    left join form_names as n using (instrument, form)
+    where s.min_unit = 'items'
 ),
 -- the scoring models' verdict on each instrument's headline score
 headline_scores as (
     select
-        response_id, person_id,
-        case when instrument = 'sdq' and score = 'impact' then 'sdq_impact' else instrument end as instrument,
-        case form when 'inf1' then 'infant_1_12m' when 'inf2' then 'infant_13_24m'
-                  when 'tod' then 'toddler_2_4y' when 'yc' then 'young_child_5_7y'
-                  when 'p2_4' then '2-4' when 'p4_17' then '4-17' else form end as form,
-        score_status, n_not_sure
-    from int_instrument_scores
-    where (instrument, score) in (('bcap', 'abuse_risk'), ('ghq12', 'likert'), ('icecap_a', 'value'),
-                                  ('pedsql', 'total'), ('sdq', 'total_difficulties'), ('sdq', 'impact'))
+        s.response_id, s.person_id,
+        case when s.instrument = 'sdq' and s.score = 'impact' then 'sdq_impact' else s.instrument end as instrument,
+        coalesce(n.staged_form, s.form) as form,
+        s.score_status, s.n_not_sure
+    from int_instrument_scores as s
+    left join form_names as n using (instrument, form)
+    where (s.instrument, s.score) in (('bcap', 'abuse_risk'), ('ghq12', 'likert'), ('icecap_a', 'value'),
+                                      ('pedsql', 'total'), ('sdq', 'total_difficulties'), ('sdq', 'impact'))
 ),
 minimum_items as (
     select instrument, scales_form, max(min_answered) as min_items from scales_form group by all
