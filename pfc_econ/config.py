@@ -59,6 +59,9 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "cancelled_contact_share": ((int, float), None),
         "cancelled_travel_share": ((int, float), None),
         "extrapolate_follow_up_recall": (bool, False),
+        # Sensitivity: a service whose gate and quantity were both left blank is read as not used
+        # (the feasibility report's reading of completion fatigue). Default: missing (design rule).
+        "blank_gate_as_zero": (bool, False),
     },
     # Cost-effectiveness analysis (pfc-econ cea). Thresholds: NICE's £20,000-£30,000 per QALY
     # (PMG36 2022, carried from PMG9 2013 §6.3); n_imputations: White, Royston & Wood 2011 §7;

@@ -270,3 +270,21 @@ def test_costing_config_is_validated(make_study, toml, message):
     from pfc_econ.errors import ConfigError
     with pytest.raises(ConfigError, match=message):
         load_config(make_study(extra_toml="\n" + toml))
+
+
+def test_blank_gate_as_zero_is_a_sensitivity_not_the_default(make_study, run_study, library):
+    # PFC-B-002 baseline with the GP gate AND count left blank (completion fatigue) instead of 'yes'.
+    questionnaire = [dict(r) for r in QUESTIONNAIRE]
+    questionnaire[2]["su_gp_surgery_any"] = ""
+    toml = f'\n[sources.unit_costs]\npath = "{library}"\n'
+    default = family_costs(run_study(make_study(questionnaire=questionnaire, nspcc=NSPCC, sau=SAU, extra_toml=toml),
+                                     out="default"))
+    # design rule: no gate answered and no count -> missing, so the cost is partial
+    assert default[("PFC-B-002", "pre_baseline", "nhs_pss")][:2] == (192.00, "partial")
+    assumed = run_study(make_study(questionnaire=questionnaire, nspcc=NSPCC, sau=SAU,
+                                   extra_toml=toml + "\n[costing]\nblank_gate_as_zero = true\n"), out="assumed")
+    # sensitivity: read as not used -> 4 social-worker contacts × £48 = 192.00, complete
+    assert family_costs(assumed)[("PFC-B-002", "pre_baseline", "nhs_pss")] == (192.00, "complete", 192.00)
+    assert assumed.execute("""select quantity, missing_reason from fct_resource_use
+                              where source_record_id = 'R_b002t1:su_gp_surgery_contacts'""").fetchone() == (
+        0.0, "gate_and_quantity_blank_assumed_zero")

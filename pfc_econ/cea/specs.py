@@ -9,6 +9,7 @@ Each sensitivity analysis changes exactly one thing from the base case and is na
 | ``effect:parent_yfc`` | effect = parent years of full capability (ICECAP-A) instead of child QALYs |
 | ``missing_data:complete_case`` / ``missing_data:multiple_imputation`` | the missing-data method |
 | ``rerun:parent_report_only`` | social work costed from parent report in both arms (pipeline re-run) |
+| ``rerun:blank_gate_as_zero`` | a service with gate and count both blank read as not used (pipeline re-run) |
 | ``rerun:mapping=NAME`` | PedsQL-to-CHU9D mapping (pipeline re-run), e.g. ``rerun:mapping=kelly_2023`` |
 | ``rerun:index_child_rule=RULE`` | index-child rule (pipeline re-run), e.g. ``all_under_5_mean`` |
 | ``rerun:unit_cost_variant=CODE:VARIANT`` | one unit cost's variant (pipeline re-run) |
@@ -75,6 +76,9 @@ def parse_sensitivity(name: str, base: AnalysisSpec | None = None) -> AnalysisSp
         if key == "parent_report_only" and not setting:
             return replace(base, name=name, config_changes=(("costing", "parent_report_only", True),),
                            description="social work costed from parent report in both arms")
+        if key == "blank_gate_as_zero" and not setting:
+            return replace(base, name=name, config_changes=(("costing", "blank_gate_as_zero", True),),
+                           description="a service with gate and count both blank read as not used")
         if key == "mapping" and setting:
             return replace(base, name=name, config_changes=(("outcomes", "mapping", setting),),
                            description=f"PedsQL-to-CHU9D mapping: {setting}")
@@ -88,7 +92,7 @@ def parse_sensitivity(name: str, base: AnalysisSpec | None = None) -> AnalysisSp
     raise ValueError(
         f"unknown sensitivity analysis {name!r} (expected perspective:{'|'.join(PERSPECTIVES)}, "
         f"effect:{'|'.join(EFFECTS)}, missing_data:{'|'.join(MISSING_DATA)}, rerun:parent_report_only, "
-        "rerun:mapping=NAME, rerun:index_child_rule=RULE, rerun:unit_cost_variant=CODE:VARIANT)")
+        "rerun:blank_gate_as_zero, rerun:mapping=NAME, rerun:index_child_rule=RULE, rerun:unit_cost_variant=CODE:VARIANT)")
 
 
 def build_analysis_specs(cea: dict[str, Any]) -> list[AnalysisSpec]:

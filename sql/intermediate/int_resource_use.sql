@@ -102,16 +102,21 @@ questionnaire_rows as (
         family_id, person_id, 'questionnaire' as source, period, null::date as activity_date,
         service as resource_code, 'reported_use' as item_kind, null::varchar as attendance,
         case when quantity_answer is not null then quantity_answer
-             when gate_answer = 2 then 0 end
+             when gate_answer = 2 then 0
+             -- sensitivity only: read a skipped service as not used (completion fatigue)
+             when gate_answer is null and getvariable('costing.blank_gate_as_zero') then 0 end
         * case when getvariable('costing.extrapolate_follow_up_recall') and period = 'follow_up'
                     and covered_days > 0 and covered_days < period_days
                then period_days / covered_days else 1 end as quantity,
         quantity_unit,
         response_id as record_group_id,
         response_id || ':' || quantity_column as source_record_id,
-        quantity_answer is null and gate_answer is distinct from 2 as is_missing_quantity,
+        quantity_answer is null and gate_answer is distinct from 2
+            and not (gate_answer is null and getvariable('costing.blank_gate_as_zero')) as is_missing_quantity,
         case when quantity_answer is not null or gate_answer = 2 then null
              when gate_answer = 1 then 'blank_after_yes'
+             -- not missing under the sensitivity rule, but said so: the zero is an assumption
+             when getvariable('costing.blank_gate_as_zero') then 'gate_and_quantity_blank_assumed_zero'
              else 'gate_and_quantity_blank' end as missing_reason,
         recall_months, covered_days, period_days,
         getvariable('costing.extrapolate_follow_up_recall') and period = 'follow_up'
