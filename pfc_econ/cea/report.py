@@ -3,7 +3,8 @@
 Both are shareable outputs: they hold only the small-cell-suppressed tables. The CHEERS 2022
 checklist (Husereau et al. 2022, BMJ 376:e067975; 28 items) is the data file
 ``cheers2022.csv`` beside this module: item titles 1–17 were checked against Table 1 of the
-statement; titles marked "to be verified" were not read from the source.
+statement; titles 18–28 (``title_verified = secondary``) were read in several independent public
+checklist implementations that quote it, not in the statement itself.
 """
 
 from __future__ import annotations
@@ -99,8 +100,8 @@ def render_report(context: dict[str, Any]) -> str:
              '<h2 id="cheers">CHEERS 2022 checklist</h2>',
              "<p>Husereau D, Drummond M, Augustovski F, et al. Consolidated Health Economic Evaluation "
              "Reporting Standards 2022 (CHEERS 2022) statement. BMJ 2022;376:e067975. For each item: where this "
-             "report answers it (a section of this page) or why it does not. Titles marked 'to be verified' "
-             "were not checked against the statement.</p>",
+             "report answers it (a section of this page) or why it does not. Titles marked 'secondary' "
+             "were read in public checklist implementations quoting the statement, not in it.</p>",
              render_table(read_cheers_checklist()),
              "</body></html>"]
     return "\n".join(parts)
