@@ -17,9 +17,11 @@ from typing import Any
 import pandas as pd
 
 CHEERS_FILE = Path(__file__).with_name("cheers2022.csv")
-SMALL_SAMPLE_STATEMENT = (
-    "The feasibility sample (19 families) is far too small for inference: its estimates, intervals and "
-    "probabilities illustrate the method only and must not be read as evidence about IPS.")
+def describe_sample(n_randomised: int) -> str:
+    """The sample-size warning every shareable output carries, naming this run's sample."""
+    return (f"This analysis has {n_randomised} randomised families. The feasibility sample (19 families) "
+            "is far too small for inference: from a sample of that size, estimates, intervals and "
+            "probabilities illustrate the method only and must not be read as evidence about IPS.")
 STYLE = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}
 table{border-collapse:collapse;font-size:12px;margin:0.5em 0}td,th{border:1px solid #ccc;padding:2px 6px}
 th{background:#eee}.note{background:#fff6d5;padding:0.5em;border-left:4px solid #e0b000}
@@ -64,7 +66,7 @@ def render_report(context: dict[str, Any]) -> str:
              f"<p>Study: {html.escape(context['study_name'])}; results folder run by pfc-econ "
              f"{html.escape(str(context['version']))}.</p>",
              '<h2 id="about">About this analysis</h2>',
-             f'<p class="note">{SMALL_SAMPLE_STATEMENT}</p>',
+             f'<p class="note">{html.escape(describe_sample(context["n_randomised"]))}</p>',
              f'<p class="note">Shareable output: cells with counts from 1 to {threshold - 1} are suppressed '
              f"(shown as &lt;{threshold}, with their statistics blank). summary.json is for scripts, not for "
              "sharing: it is not suppressed.</p>",

@@ -19,7 +19,7 @@ import pandas as pd
 from pfc_econ.cea.analysis import AnalysisResult, analyse_table, summarise_result
 from pfc_econ.cea.inputs import open_results_folder, read_analysis_table
 from pfc_econ.cea.plots import plot_acceptability_curves, plot_ce_plane, plot_cost_distributions
-from pfc_econ.cea.report import SMALL_SAMPLE_STATEMENT, render_report, write_workbook
+from pfc_econ.cea.report import describe_sample, render_report, write_workbook
 from pfc_econ.cea.rerun import read_rerun_table
 from pfc_econ.cea.specs import build_analysis_specs
 from pfc_econ.cea.tables import (SUPPRESSION_GROUPS, build_sensitivity_table, read_cost_by_arm,
@@ -119,10 +119,10 @@ def run_cea(results_dir: Path, overrides: dict[str, Any] | None = None,
     context = {"tables": shareable, "costing_notes": notes, "settings": cea, "study_name": study_name,
                "version": folder.manifest.get("pfc_econ_version"), "figures": figures,
                "base_case_description": base.spec.description, "settings_table": settings_table,
-               "audit_summary": audit_summary}
+               "audit_summary": audit_summary, "n_randomised": n_randomised}
     files.append(out / "report.html")
     files[-1].write_text(render_report(context), encoding="utf-8")
-    notes_text = [SMALL_SAMPLE_STATEMENT,
+    notes_text = [describe_sample(n_randomised),
                   f"Cells with counts from 1 to {threshold - 1} are suppressed (shown as <{threshold}).",
                   f"Costs in GBP at {summary['price_year']} prices; unit-cost sources on the unit_cost_sources sheet.",
                   f"Base case: {base.spec.description}."]
