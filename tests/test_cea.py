@@ -177,3 +177,38 @@ def test_rerun_config_changes_one_setting_and_keeps_the_rest():
     modified = build_modified_config(raw, spec)
     assert modified["costing"]["parent_report_only"] is True and modified["outcomes"] == raw["outcomes"]
     assert "parent_report_only" not in raw["costing"]
+
+
+def test_rerun_sensitivity_runs_the_pipeline_with_the_change(make_study, tmp_path):
+    """End to end on the small hand-made study: the re-run reads the run's own config from the
+    manifest, changes one setting, and its analysis table differs exactly where it should."""
+    import duckdb
+    from conftest import QUESTIONNAIRE, response
+    from pfc_econ.cea.inputs import open_results_folder
+    from pfc_econ.cea.rerun import read_rerun_table
+    from pfc_econ.config import load_config
+    from pfc_econ.pipeline import run_pipeline
+    # PFC-B-002 follow-up: only the gate of one service left blank (with its count): partial by default
+    follow_up = response("R_b002t2", "PFC-B-002", "T2", "2023-12-01", **{
+        f"su_{s}_any": "2" for s in ("police_contact", "gp_phone", "practice_nurse", "midwife", "nhs111",
+                                     "walk_in_centre", "ae_attendance", "ambulance", "outpatient", "inpatient",
+                                     "adult_mental_health", "talking_therapies", "social_worker_visit",
+                                     "family_support_worker", "cin_meeting", "child_protection_conference",
+                                     "food_bank", "parenting_programme", "home_start_volunteer",
+                                     "domestic_abuse_service")})  # the GP gate left blank
+    follow_up.update({f"1_su_{s}_any": "2" for s in ("gp_surgery", "gp_phone", "health_visitor", "nhs111",
+                                                      "walk_in_centre", "ae_attendance", "ambulance", "outpatient",
+                                                      "inpatient", "camhs", "speech_language_therapy",
+                                                      "early_years_setting", "educational_psychologist")})
+    config = make_study(questionnaire=QUESTIONNAIRE[:2] + [follow_up])
+    results = run_pipeline(load_config(config), tmp_path / "results")
+    with duckdb.connect(str(results.database), read_only=True) as con:
+        assert con.execute("""select cost_status from fct_family_costs where family_id = 'PFC-B-002'
+                              and period = 'follow_up' and perspective = 'nhs_pss'""").fetchone() == ("partial",)
+    folder = open_results_folder(tmp_path / "results")
+    table = read_rerun_table(folder, parse_sensitivity("rerun:blank_gate_as_zero"))
+    cost = table.set_index("family_id")["cost"]
+    # with the blank gate read as not used, the family's follow-up cost is complete: its SAU log
+    # social work only: the hand-made log's CIN meeting, 60 min, at the shipped hourly rates —
+    # social worker £48 + health visitor £58; the teacher is education, outside NHS & PSS
+    assert cost["PFC-B-002"] == pytest.approx(48.0 + 58.0)
