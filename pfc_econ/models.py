@@ -19,7 +19,6 @@ import duckdb
 from .paths import SQL_DIR
 
 LAYERS = ("staging", "intermediate", "marts", "audits")
-UPSTREAM = re.compile(r"upstream:\s*(.+?)(?:\n(?!--)|$)", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -34,14 +33,19 @@ class Model:
 
 
 def _upstream(sql: str) -> tuple[str, ...]:
+    """The tables named after ``upstream:`` in the leading comment block. The list runs on to the
+    next comment line only while a line ends with a comma, so prose after it is not read as names."""
     lines = sql.splitlines()
     end = next((i for i, line in enumerate(lines) if not line.startswith("--")), len(lines))
-    header = "\n".join(lines[:end])  # the leading comment block only; comments in the body are not headers
-    match = UPSTREAM.search(header)
-    if not match:
+    header = [line.lstrip("- ").rstrip() for line in lines[:end]]
+    start = next((i for i, line in enumerate(header) if "upstream:" in line), None)
+    if start is None:
         return ()
-    words = re.sub(r"--", " ", match.group(1)).replace(",", " ").split()
-    return tuple(w for w in words if re.fullmatch(r"[a-z_][a-z0-9_]*", w))
+    listed = [header[start].split("upstream:", 1)[1]]
+    while listed[-1].endswith(",") and start + len(listed) < len(header):
+        listed.append(header[start + len(listed)])
+    names = " ".join(listed).replace(",", " ").split()
+    return tuple(n for n in names if re.fullmatch(r"[a-z_][a-z0-9_]*", n))
 
 
 def sql_models(sql_dir: Path = SQL_DIR) -> list[Model]:

@@ -240,3 +240,12 @@ def test_manifest_and_exports(make_study, tmp_path):
     con = duckdb.connect(str(result.database), read_only=True)
     assert con.execute("select comment from duckdb_tables() where table_name = 'dim_family'").fetchone()[0].startswith(
         "one row per randomised family")
+
+
+def test_upstream_header_stops_where_the_list_stops():
+    from pfc_econ.models import _upstream
+    sql = ("-- stg_x: one row per thing. upstream: raw_a, raw_b,\n"
+           "-- raw_c\n"
+           "-- This step is wide, so each row carries only what it needs.\n"
+           "create table stg_x as select 1 -- upstream: not_a_header\n")
+    assert _upstream(sql) == ("raw_a", "raw_b", "raw_c")
