@@ -25,7 +25,7 @@ from .contracts import SOURCE_ORDER, contract_rows, load_contracts
 from .docs import apply_comments
 from .manifest import file_sha256, library_version
 from .models import Model, order_models, run_models, run_macros, sql_models
-from .paths import ROOT
+from .paths import IS_PACKAGED, ROOT
 from .readers import create_empty_raw, q, read_table
 from .reference_data import load_reference_data
 
@@ -116,6 +116,8 @@ def _write_settings(con, config: StudyConfig) -> None:
 
 
 def _code_version() -> str:
+    if IS_PACKAGED:  # an installed wheel: no repository to ask for the commit
+        return __version__
     try:
         out = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                              capture_output=True, text=True, timeout=5)
