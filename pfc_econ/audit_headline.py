@@ -12,7 +12,7 @@ from typing import Callable
 
 import duckdb
 
-from .errors import PfcError
+from .errors import PfcError, UnreadableFileError
 
 SOURCE_WORDS = {"questionnaire": "parent questionnaire", "nspcc_activity": "NSPCC activity",
                 "sau_log": "the SAU log"}
@@ -83,7 +83,7 @@ def unknown_lines(con) -> list[str]:
 def print_audit_headline(out_dir: Path, say: Callable[[str], None]) -> None:
     database = Path(out_dir) / "pfc.duckdb"
     if not database.is_file():
-        raise PfcError(f"{out_dir}: no pfc.duckdb here (run pfc-econ run --out {out_dir} first)")
+        raise UnreadableFileError(f"{out_dir}: no pfc.duckdb here (run pfc-econ run --out {out_dir} first)")
     con = duckdb.connect(str(database), read_only=True)
     try:
         if "audit_completeness" not in _tables(con):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
-from .errors import PfcError
+from .errors import PfcError, describe_database_lock
 from .paths import DATA_DIR
 
 
@@ -110,12 +111,13 @@ def cmd_cea(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pfc-econ", description="Costing engine of the Partnership for Change trial (IPS vs SAU).")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("run", help="run the pipeline on a study config",
                        epilog="Example: pfc-econ run --config data/feasibility/study.toml --out results")
     p.add_argument("--config", required=True, help="study config (TOML)")
-    p.add_argument("--out", required=True, help="results folder (replaced only when the run succeeds)")
+    p.add_argument("--out", required=True, help="results folder: a new folder or one pfc-econ wrote (its own files are replaced only when the run succeeds; nothing else is touched)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("demo", help="run the pipeline on the shipped synthetic feasibility data into ./results",
@@ -148,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", choices=["randomisation", "questionnaire", "nspcc_activity", "sau_log"])
     p.add_argument("file", help="the extract (csv, xlsx, parquet, sav; a questionnaire .csv is a survey export)")
     p.add_argument("--config", default=None,
-                   help="study config whose randomisation list gives the families to cover (default: the demo's)")
+                   help="study config whose randomisation list gives the families to cover (without it, coverage is not checked)")
     p.add_argument("--format", choices=["text", "json", "markdown"], default="text")
     p.set_defaults(func=cmd_check)
 
@@ -176,15 +178,35 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; a user's mistake ends in one line on stderr and exit 1 (data or config) or
+    2 (a file that cannot be read); ``--debug`` shows the traceback instead."""
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (PfcError, ValueError) as exc:
-        print(f"pfc-econ: error: {exc}", file=sys.stderr)
-        return 2
+    except BrokenPipeError:  # e.g. `pfc-econ unit-costs | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("pfc-econ: interrupted; no results were written", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if getattr(args, "debug", False):
+            raise
+        error = exc if isinstance(exc, PfcError) else _user_error(exc)
+        if error is None:
+            raise
+        print(f"pfc-econ: error: {error}", file=sys.stderr)
+        return error.exit_code
+
+
+def _user_error(exc: Exception) -> PfcError | None:
+    """Errors from libraries that are a user's situation, not a bug: a locked database, a bad value."""
+    import duckdb
+    if isinstance(exc, duckdb.IOException):
+        return describe_database_lock(exc)
+    if isinstance(exc, ValueError):
+        return PfcError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    return None
 
 
 if __name__ == "__main__":

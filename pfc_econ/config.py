@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, ConfigFileNotFoundError
 from .paths import UNIT_COSTS_DIR
 
 SOURCES = ("randomisation", "questionnaire", "nspcc_activity", "sau_log", "unit_costs")
@@ -214,7 +214,7 @@ def load_config(path: str | Path) -> StudyConfig:
     """Read and validate a study config; raise ConfigError naming the key on any problem."""
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"config file not found: {path}")
+        raise ConfigFileNotFoundError(f"config file not found: {path}")
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from .config import SCHEMA
+from .errors import PfcError
 from .models import run_macros
 from .paths import SQL_DIR
 from .reference_data import load_reference_data
@@ -58,7 +59,7 @@ def _stage(con: duckdb.DuckDBPyConnection, instrument: str) -> None:
                    (select staged_form from ref_instrument_forms where instrument = 'sdq'
                      and {form} in (form, staged_form)), '4-17') end as sdq_form
         from input as i where '{child_instrument}' in ('pedsql', 'sdq')""")
-    item_cols = [c for c in cols if c not in ("id", "form", "age_months", "age_years")]
+    item_cols = [c for c in cols if c not in ("id", "form", "age_months", "age_years", "_row")]
     if not item_cols:
         raise ValueError("file: no item columns (name them as item_code in instruments/items.csv)")
     con.execute(f"""create table stg_questionnaire_answers as
@@ -69,6 +70,41 @@ def _stage(con: duckdb.DuckDBPyConnection, instrument: str) -> None:
         from cells as c
         join (select distinct instrument, item_code from ref_instrument_items) as i on i.item_code = c.field
         where pfc_text(c.raw_value) is not null""")
+
+
+ITEM_CODES_SQL = """
+select i.item_code, list(distinct a.code order by a.code) as codes
+from ref_instrument_items as i
+join ref_answer_codes as a using (instrument, form, is_reversed)
+where i.instrument = ?
+group by i.item_code
+"""
+
+
+def check_answer_file(con: duckdb.DuckDBPyConnection, instrument: str, name: str) -> None:
+    """Refuse columns that are not the instrument's items, and answers that are not its codes.
+
+    The table ``input`` holds the CSV (``_row`` its data-row number). Codes are those of
+    instruments/answer_codes.csv for the item's form; a blank answer is missing, not an error.
+    """
+    items = dict(con.execute(ITEM_CODES_SQL, ["pedsql" if instrument == "chu9d" else instrument]).fetchall())
+    cols = [r[0] for r in con.execute("select column_name from (describe input)").fetchall() if r[0] != "_row"]
+    unknown = [c for c in cols if c not in items and c not in ("id", "form", "age_months", "age_years")]
+    if unknown:
+        raise PfcError(f"{name}: column(s) {', '.join(unknown)} are not {instrument} items or id/form/age_months/"
+                       f"age_years (item codes are listed in instruments/items.csv)")
+    bad = []
+    for column in (c for c in cols if c in items):
+        allowed = ", ".join(str(c) for c in items[column])
+        for row, value in con.execute(
+                f"""select _row, "{column}" from input where pfc_text("{column}") is not null
+                    and coalesce(pfc_int("{column}") not in (select unnest(?::int[])), true) order by _row""",
+                [items[column]]).fetchall():
+            bad.append((row, f"row {row} {column} = {value!r} (expected {allowed})"))
+    if bad:
+        listed = "; ".join(text for _, text in sorted(bad)[:5])
+        more = f"; and {len(bad) - 5} more" if len(bad) > 5 else ""
+        raise PfcError(f"{name}: {len(bad)} answer(s) are not {instrument} answer codes: {listed}{more}")
 
 
 def score_file(instrument: str, csv_path: str | Path, out: str | Path | None = None,
@@ -88,7 +124,9 @@ def score_file(instrument: str, csv_path: str | Path, out: str | Path | None = N
     for key, value in settings.items():
         con.execute(f"set variable \"outcomes.{key}\" = ?", [value])
     load_reference_data(con, settings["mapping"], settings["bcap_key_file"])
-    con.execute("create table input as select * from read_csv(?, header = true, all_varchar = true)", [str(csv_path)])
+    con.execute("""create table input as select row_number() over () as _row, *
+                   from read_csv(?, header = true, all_varchar = true)""", [str(csv_path)])
+    check_answer_file(con, instrument, csv_path.name)
     _stage(con, instrument)
     for name in MODELS:
         con.execute((SQL_DIR / "intermediate" / f"{name}.sql").read_text(encoding="utf-8"))

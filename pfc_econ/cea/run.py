@@ -8,7 +8,6 @@ suppressed), the figures (PNG), report.html (self-contained) and summary.xlsx.
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from pfc_econ.cea.plots import plot_acceptability_curves, plot_ce_plane, plot_co
 from pfc_econ.cea.report import describe_sample, render_report, write_workbook
 from pfc_econ.cea.rerun import read_rerun_table
 from pfc_econ.cea.specs import build_analysis_specs
+from pfc_econ.output_folder import lock_results_folder, open_output
 from pfc_econ.cea.tables import (SUPPRESSION_GROUPS, build_sensitivity_table, read_cost_by_arm,
                                  read_cost_consequences, read_cost_per_family, read_costing_notes,
                                  read_outcomes_by_arm, suppress_small_cells, suppress_sensitivity_table)
@@ -71,12 +71,22 @@ def run_analyses(results_dir: Path, overrides: dict[str, Any] | None = None,
 
 def run_cea(results_dir: Path, overrides: dict[str, Any] | None = None,
             progress: Callable[[str], None] | None = None) -> CeaRun:
-    """Run the CEA on a results folder of ``pfc-econ run`` and write DIR/cea/ (replaced whole)."""
-    folder, results = run_analyses(Path(results_dir), overrides, progress)
+    """Run the CEA on a results folder of ``pfc-econ run`` and write DIR/cea/.
+
+    The results folder is locked meanwhile (no run replaces it); DIR/cea is built aside and moved
+    into place when complete, replacing only the files an earlier ``cea`` wrote there.
+    """
+    with lock_results_folder(Path(results_dir)):
+        folder, results = run_analyses(Path(results_dir), overrides, progress)
+        with open_output(folder.path / "cea", kind="cea") as build:
+            run = _write_cea(folder, results, build.path)
+    files = tuple(folder.path / "cea" / p.relative_to(build.path) for p in run.files)
+    return CeaRun(folder.path / "cea", run.summary, run.results, files)
+
+
+def _write_cea(folder, results: list[AnalysisResult], out: Path) -> CeaRun:
+    """Write summary.json, the shareable tables, figures, report and workbook into ``out``."""
     cea, threshold = folder.cea, int(folder.cea["suppress_below"])
-    out = folder.path / "cea"
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir()
     summary = {
         "analyses": [summarise_result(r) for r in results],
         "currency": "GBP",
