@@ -32,6 +32,10 @@ class Column:
     is_required: bool = False
     is_unique: bool = False
     is_identifier: bool = False
+    # Free text set by a platform (a survey's external reference, distribution channel): dropped at
+    # read time like an identifier unless the contract keeps it (keep = true).
+    is_free_text: bool = False
+    keep: bool = False
     allowed: tuple[Any, ...] | None = None
     min: float | None = None
     max: float | None = None
@@ -112,7 +116,8 @@ def _column(spec: dict[str, Any], where: str) -> Column:
     unknown = set(spec) - known
     if unknown:
         raise ContractError(f"{where}: column {spec.get('name')!r} has unknown keys {sorted(unknown)}")
-    return Column(**spec)
+    column = Column(**spec)
+    return replace(column, is_identifier=True) if column.is_free_text and not column.keep else column
 
 
 def _rules(specs: list[dict[str, Any]]) -> tuple[Rule, ...]:

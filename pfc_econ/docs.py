@@ -118,15 +118,20 @@ def render_source_page(source: str) -> str:
                     "| rule | field | severity | when |", "| --- | --- | --- | --- |"]
             out += [f"| `{r.id}` | `{r.field}` | {r.severity} | {r.message} |" for r in table.rules]
         out.append("")
-    out += ["Every source: a column whose name matches a direct-identifier pattern (`contracts/identifiers.toml`)",
-            "is dropped when the file is read and listed in `audit_identifiers`; a column not in the contract is",
-            "not read and is reported; a row breaking a rule with severity error goes to `stg_quarantine`.", ""]
+    out += ["Every source: a column whose normalised name reads as a direct identifier (`contracts/identifiers.toml`:",
+            "\"NHS Number\", \"Date of birth\", \"E-mail\", \"Mother's name\" …) is dropped when the file is read and",
+            "listed in `audit_identifiers`; a value of a trial source matching an identifier pattern (e-mail, phone,",
+            "UK postcode, NHS/CHI number, IP address, a date outside a date column) is masked as `<pattern>` when",
+            "read; a column not in the contract is not read and is reported; a row breaking a rule with severity",
+            "error goes to `stg_quarantine`.", ""]
     return "\n".join(out)
 
 
 def _rules_text(c) -> str:
     parts = []
-    if c.is_identifier:
+    if c.is_free_text and not c.keep:
+        parts.append("**free text: dropped at read**")
+    elif c.is_identifier:
         parts.append("**direct identifier: dropped at read**")
     if c.is_unique:
         parts.append("unique")

@@ -2,8 +2,9 @@
 
 The extract is read on its own into an in-memory DuckDB with the same reader and the same
 generated contract checks as a run (``readers.read_table``, ``checks.build_check_sql``); the
-pipeline is not run. The randomisation list (from ``--config``, or the shipped demo config) gives
-the families the extract should cover.
+pipeline is not run. The randomisation list of ``--config`` gives the families the extract should
+cover; without ``--config`` coverage is not checked, and the report says so with a warning
+(``coverage_not_checked``) rather than comparing against some other study's list.
 
 Acceptance rule (the verdict):
   * ``reject`` (exit 1) when there is at least one finding of severity ``error``: a required column
@@ -34,8 +35,9 @@ from .checks import build_check_sql
 from .config import EXTENSION_FORMATS, load_config
 from .contracts import SourceContract, TableContract, load_contracts
 from .errors import PfcError, SourceReadError
+from .identifiers import mask_identifier_values, stored_column_types
 from .models import run_macros
-from .paths import DATA_DIR, SQL_DIR, UNIT_COSTS_DIR
+from .paths import SQL_DIR, UNIT_COSTS_DIR
 from .readers import _header, read_table
 
 CHECKABLE = ("randomisation", "questionnaire", "nspcc_activity", "sau_log")
@@ -84,13 +86,10 @@ def _format(source: SourceContract, path: Path) -> str:
 
 
 def _randomisation_path(config: str | Path | None) -> Path | None:
-    candidate = Path(config) if config else DATA_DIR / "feasibility" / "study.toml"
-    if not candidate.is_file():
-        if config:
-            raise PfcError(f"config file not found: {config}")
+    """The randomisation list of the study config ``config``; None when no config is given."""
+    if not config:
         return None
-    source = load_config(candidate).sources["randomisation"]
-    return source.path
+    return load_config(Path(config)).sources["randomisation"].path
 
 
 def _load_randomisation(con, path: Path | None) -> bool:
@@ -266,8 +265,13 @@ def check_extract(source: str, path: str | Path, config: str | Path | None = Non
         levels = ("respondent",) if source == "questionnaire" else ("record",)
         con.execute(build_check_sql(relaxed, levels))
         findings = [Finding("missing_required_column", "error", c, f"required column {c!r} is missing") for c in missing]
+        free_text = {c.name for c in table.columns if c.is_free_text}
         findings += [Finding("identifier_present", "error", c, f"direct identifier column {c!r} is present "
-                             "(its values were not read); remove it before sharing") for c, _ in found.identifiers]
+                             "(its values were not read); remove it before sharing")
+                     for c, _ in found.identifiers if c not in free_text]
+        masked = mask_identifier_values(con, "raw_" + table.table, stored_column_types(relaxed))
+        findings += [Finding("identifier_value", "error", c, f"{n} value(s) in {c!r} read as {kind} (masked, not "
+                             "shown); remove them before sharing", n) for c, kind, n in masked]
         findings += [Finding("malformed_line", "error", None, f"line {row} cannot be parsed: {error}", 1)
                      for row, error in found.rejected]
         findings += [Finding("unknown_column", "warning", c, f"column {c!r} is not in the contract") for c in found.unknown_columns]
@@ -278,12 +282,17 @@ def check_extract(source: str, path: str | Path, config: str | Path | None = Non
             findings += _questionnaire_blocks(con, relaxed)
         findings += _duplicate_content(con, relaxed)
         coverage, notes = [], []
+        dropped = [c for c, _ in found.identifiers if c in free_text]
+        if dropped:
+            notes.append(f"free-text platform columns not read (the contract does not keep them): {', '.join(dropped)}")
         if has_families:
             coverage, coverage_findings = _coverage(con, source, relaxed)
             findings += coverage_findings
         elif source != "randomisation":
-            notes.append("no randomisation list: family coverage and unknown families were not checked "
-                         "(pass --config with a study config)")
+            note = ("no randomisation list: family coverage and unknown families were NOT checked "
+                    "(pass --config with the study config whose randomisation list this extract must cover)")
+            notes.append(note)
+            findings.append(Finding("coverage_not_checked", "warning", "family_id", note))
         findings += _unmapped_codes(con, source, unit_costs_dir)
         completeness = _completeness(con, relaxed)
     finally:
@@ -292,5 +301,5 @@ def check_extract(source: str, path: str | Path, config: str | Path | None = Non
     verdict = "reject" if "error" in severities else "accept_with_warnings" if "warning" in severities else "accept"
     return ExtractReport(source, path.name, found.rows_read, verdict, 1 if verdict == "reject" else 0,
                          tuple(findings), tuple(coverage), tuple(completeness),
-                         tuple(c for c, _ in found.identifiers),
+                         tuple(c for c, _ in found.identifiers if c not in free_text),
                          randomisation.name if randomisation else None, tuple(notes))

@@ -1,13 +1,13 @@
 """`pfc-econ run`: read every source, run the SQL models, write the results folder.
 
-The folder is built beside the target and renamed into place only when the run succeeds, so a
-failed run leaves the previous results intact.
+The folder is built in a folder unique to the run and moved into place only when the run
+succeeds (``output_folder.open_output``), so a failed run leaves the previous results intact, and a
+run never writes into a folder it did not make.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import time
 from dataclasses import dataclass
@@ -23,8 +23,10 @@ from .checks import build_check_sql
 from .config import StudyConfig
 from .contracts import SOURCE_ORDER, contract_rows, load_contracts
 from .docs import apply_comments
+from .identifiers import MASKED_SOURCES, mask_identifier_values, stored_column_types
 from .manifest import file_sha256, library_version
 from .models import Model, order_models, run_models, run_macros, sql_models
+from .output_folder import open_output
 from .paths import IS_PACKAGED, ROOT
 from .readers import create_empty_raw, q, read_table
 from .reference_data import load_reference_data
@@ -77,10 +79,18 @@ def _read_sources(con, config: StudyConfig, say: Callable[[str], None]) -> tuple
             path = source.path / table.file if source.format == "folder" else source.path
             fmt = "csv" if source.format == "folder" else source.format
             found = read_table(con, contract, table, path, fmt)
+            free_text = {c.name for c in table.columns if c.is_free_text}
+            masked = mask_identifier_values(con, q(f"raw_{table.table}"), stored_column_types(table)) \
+                if name in MASKED_SOURCES else []
             findings = (
-                [(c, "identifier_dropped", "info", f"direct identifier dropped at read time: {why}") for c, why in found.identifiers]
+                [(c, "identifier_dropped", "info", f"direct identifier dropped at read time: {why}")
+                 for c, why in found.identifiers if c not in free_text]
+                + [(c, "free_text_dropped", "info", "free-text platform field dropped at read time (the contract "
+                    "does not keep it)") for c, _ in found.identifiers if c in free_text]
                 + [(c, "unknown_column", "warning", "column is not in the contract and was not read") for c in found.unknown_columns]
-                + [(c, "missing_column", "warning", "optional column is absent from the file") for c in found.missing_columns])
+                + [(c, "missing_column", "warning", "optional column is absent from the file") for c in found.missing_columns]
+                + [(c, "identifier_value_masked", "warning", f"{n} value(s) read as {kind} were masked as <{kind}> "
+                    "at read time (never stored)") for c, kind, n in masked])
             for column, rule, severity, message in findings:
                 con.execute("insert into raw_read_findings values (?, ?, ?, ?, ?, ?, null)",
                             [name, table.table, column, rule, severity, message])
@@ -141,13 +151,10 @@ def _export(con, out: Path) -> list[str]:
 def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], None] | None = None) -> RunResult:
     """Run the whole pipeline for ``config`` into ``out_dir`` (written completely or not at all)."""
     say = progress or (lambda _: None)
-    out_dir = Path(out_dir).resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    work = out_dir.parent / f".{out_dir.name}.partial"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir()
+    out_dir = Path(out_dir).absolute()
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    try:
+    with open_output(out_dir) as build:
+        work = build.path
         database = work / "pfc.duckdb"
         con = duckdb.connect(str(database))
         if config.run["threads"]:
@@ -202,13 +209,7 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
             "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
         }
         (work / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
-    previous = out_dir.parent / f".{out_dir.name}.previous"
-    shutil.rmtree(previous, ignore_errors=True)
-    if out_dir.exists():
-        out_dir.rename(previous)
-    work.rename(out_dir)
-    shutil.rmtree(previous, ignore_errors=True)
+    if build.kept:
+        say(f"  kept         {', '.join(build.kept)} (not written by this run; left as they were"
+            + ("; cea/ describes the previous results: re-run pfc-econ cea)" if "cea" in build.kept else ")"))
     return RunResult(out_dir, out_dir / "pfc.duckdb", out_dir / "manifest.json", row_counts, timings)

@@ -132,12 +132,12 @@ def test_survey_export_without_its_three_header_rows_exits_2(tmp_path, study):
     assert main(["check", "questionnaire", str(path), "--config", str(study)]) == 2
 
 
-def test_without_randomisation_list_coverage_is_not_checked(tmp_path, monkeypatch):
-    import pfc_econ.extract_check as ec
-    monkeypatch.setattr(ec, "DATA_DIR", tmp_path / "no_demo")
+def test_without_randomisation_list_coverage_is_not_checked(tmp_path):
+    # issue 9: never compare against the demo's list; say plainly that coverage was not checked
     report = check_extract("nspcc_activity", nspcc_file(tmp_path))
-    assert (report.verdict, report.coverage) == ("accept", ())
+    assert (report.verdict, report.coverage, report.randomisation_file) == ("accept_with_warnings", (), None)
     assert "no randomisation list" in report.notes[0]
+    assert [(f.check, f.severity) for f in report.findings] == [("coverage_not_checked", "warning")]
 
 
 def test_questionnaire_answer_codes_are_checked(tmp_path, study):
