@@ -23,11 +23,8 @@ from .checks import build_check_sql
 from .config import StudyConfig
 from .contracts import SOURCE_ORDER, contract_rows, load_contracts
 from .docs import apply_comments
-<<<<<<< HEAD
 from .identifiers import MASKED_SOURCES, mask_identifier_values, stored_column_types
-=======
 from .exports import export_tables
->>>>>>> main
 from .manifest import file_sha256, library_version
 from .models import Model, order_models, run_models, run_macros, sql_models
 from .output_folder import open_output

@@ -60,3 +60,84 @@ def test_no_contract_column_reads_as_an_identifier_unless_marked():
 ])
 def test_values_are_classified_by_pattern(value, is_date_column, kind):
     assert classify_value(value, is_date_column) == kind
+
+
+# --- end to end: no planted identifier reaches the database, exports, report or printed output ---
+
+PLANTED = {  # (source, column): value, each an identifier of a different kind in a kept or dropped column
+    ("randomisation", "withdrawal_reason"): "mum.smith@example.org",
+    ("questionnaire", "ghq_2"): "07700 900123",
+    ("questionnaire", "parent_age"): "9434765919",
+    ("questionnaire", "UserLanguage"): "SW1A 1AA",
+    ("questionnaire", "ExternalReference"): "ref-jo.bloggs-77",
+    ("questionnaire", "DistributionChannel"): "Joanna Bloggs list",
+    ("nspcc_activity", "mode"): "0101901232",
+    ("nspcc_activity", "support_type"): "12/03/2021",
+    ("nspcc_activity", "NHS Number"): "4505577104",
+    ("sau_log", "referral_to"): "192.0.2.77",
+    ("sau_log", "attendees"): "social_worker;gran@example.net",
+    ("sau_log", "Date of birth"): "2020-02-29",
+    ("sau_log", "Mother's name"): "Anwen Prydderch",
+}
+
+
+def _planted_study(make_study):
+    from conftest import NSPCC, QUESTIONNAIRE, RANDOMISATION, SAU, questionnaire_columns, write_csv, write_survey
+    rows = {"randomisation": [dict(r) for r in RANDOMISATION], "questionnaire": [dict(r) for r in QUESTIONNAIRE],
+            "nspcc_activity": [dict(r) for r in NSPCC], "sau_log": [dict(r) for r in SAU]}
+    for (source, column), value in PLANTED.items():
+        rows[source][0][column] = value
+    config = make_study()
+    folder = config.parent
+    write_csv(folder / "randomisation.csv", rows["randomisation"])
+    write_survey(folder / "questionnaire.csv", rows["questionnaire"], questionnaire_columns())
+    write_csv(folder / "nspcc_activity.csv", rows["nspcc_activity"], list(rows["nspcc_activity"][0]))
+    write_csv(folder / "sau_log.csv", rows["sau_log"], list(rows["sau_log"][0]))
+    return config
+
+
+def _database_text(database) -> str:
+    import duckdb
+    with duckdb.connect(str(database), read_only=True) as con:
+        tables = [r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()]
+        parts = []
+        for table in tables:
+            parts += [str(row) for row in con.execute(f'select * from "{table}"').fetchall()]
+        return "\n".join(parts)
+
+
+def test_no_planted_identifier_is_stored_exported_reported_or_printed(make_study, tmp_path, capsys):
+    from pfc_econ.cli import main
+    config = _planted_study(make_study)
+    out = tmp_path / "results"
+    assert main(["run", "--config", str(config), "--out", str(out)]) == 0
+    printed = capsys.readouterr()
+    for source in ("randomisation", "questionnaire", "nspcc_activity", "sau_log"):
+        code = main(["check", source, str(config.parent / f"{source}.csv"), "--config", str(config),
+                     "--format", "json"])
+        assert code == 1  # every extract carries an identifier (a column or a value): rejected
+        assert main(["check", source, str(config.parent / f"{source}.csv"), "--config", str(config),
+                     "--format", "markdown"]) == 1
+    checked = capsys.readouterr()
+    haystacks = {"database": _database_text(out / "pfc.duckdb"),
+                 "printed": printed.out + printed.err + checked.out + checked.err}
+    for path in out.rglob("*"):
+        if path.is_file() and path.suffix != ".duckdb":
+            haystacks[str(path.relative_to(out))] = path.read_bytes().decode("latin-1")
+    for (source, column), value in PLANTED.items():
+        found = [name for name, text in haystacks.items() if value in text]
+        assert found == [], f"{source}.{column} = {value!r} found in {found}"
+    import duckdb
+    with duckdb.connect(str(out / "pfc.duckdb"), read_only=True) as con:
+        masked = con.execute("select source, field, message from audit_issues where rule = 'identifier_value_masked' "
+                             "order by 1, 2").fetchall()
+        assert [(s, f) for s, f, _ in masked] == [
+            ("nspcc_activity", "mode"), ("nspcc_activity", "support_type"), ("questionnaire", "UserLanguage"),
+            ("questionnaire", "ghq_2"), ("questionnaire", "parent_age"), ("randomisation", "withdrawal_reason"),
+            ("sau_log", "attendees"), ("sau_log", "referral_to")]
+        assert "read as email were masked as <email>" in dict(((s, f), m) for s, f, m in masked)[
+            ("randomisation", "withdrawal_reason")]
+        assert con.execute("select value from audit_issues where source = 'nspcc_activity' and field = 'mode' "
+                           "and rule = 'not_allowed'").fetchone()[0] == "<chi_number>"
+        assert con.execute("select column_name from audit_identifiers order by 1").fetchall() == [
+            ("Date of birth",), ("Mother's name",), ("NHS Number",)]
