@@ -99,6 +99,7 @@ def _load_randomisation(con, path: Path | None) -> bool:
     contract = load_contracts()["randomisation"]
     table = contract.tables[0]
     read_table(con, contract, table, path, EXTENSION_FORMATS.get(path.suffix.lower(), "csv"))
+    mask_identifier_values(con, "raw_" + table.table, stored_column_types(table))
     con.execute(build_check_sql(table, ("record",)))
     con.execute((SQL_DIR / "staging" / "stg_randomisation.sql").read_text(encoding="utf-8"))
     return True
@@ -262,6 +263,7 @@ def check_extract(source: str, path: str | Path, config: str | Path | None = Non
         missing = [c.name for c in table.columns if c.is_required and not c.is_identifier and c.name not in names]
         relaxed = _relaxed(table, missing, has_families)
         found = read_table(con, contract, relaxed, path, fmt)
+        masked = mask_identifier_values(con, "raw_" + table.table, stored_column_types(relaxed))
         levels = ("respondent",) if source == "questionnaire" else ("record",)
         con.execute(build_check_sql(relaxed, levels))
         findings = [Finding("missing_required_column", "error", c, f"required column {c!r} is missing") for c in missing]
@@ -269,7 +271,6 @@ def check_extract(source: str, path: str | Path, config: str | Path | None = Non
         findings += [Finding("identifier_present", "error", c, f"direct identifier column {c!r} is present "
                              "(its values were not read); remove it before sharing")
                      for c, _ in found.identifiers if c not in free_text]
-        masked = mask_identifier_values(con, "raw_" + table.table, stored_column_types(relaxed))
         findings += [Finding("identifier_value", "error", c, f"{n} value(s) in {c!r} read as {kind} (masked, not "
                              "shown); remove them before sharing", n) for c, kind, n in masked]
         findings += [Finding("malformed_line", "error", None, f"line {row} cannot be parsed: {error}", 1)
