@@ -107,11 +107,12 @@ def _load_randomisation(con, path: Path | None) -> bool:
 
 def _relaxed(table: TableContract, missing_required: list[str], has_families: bool) -> TableContract:
     """The contract with missing required columns made optional (reported once, not per row)
-    and, without a randomisation list, no family reference check."""
+    and, without a randomisation list, no family reference check and no rule that reads the list."""
     columns = tuple(dataclasses.replace(c, is_required=c.is_required and c.name not in missing_required,
                                         references=c.references if has_families else None)
                     for c in table.columns)
-    return dataclasses.replace(table, columns=columns)
+    rules = table.rules if has_families else tuple(r for r in table.rules if "stg_randomisation" not in r.when)
+    return dataclasses.replace(table, columns=columns, rules=rules)
 
 
 def _row_findings(con, table: TableContract, chk: str | None = None) -> list[Finding]:

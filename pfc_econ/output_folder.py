@@ -150,8 +150,7 @@ def _remove_stale_builds(target: Path, kind: str) -> None:
 def _publish(build: OutputBuild, previous: dict | None) -> None:
     """Move the build's entries into the target; keep every entry the previous run did not write."""
     target, entries = build.target, sorted(p.name for p in build.path.iterdir() if p.name != ".pfc-econ-build")
-    marker = {"kind": build.kind, "pfc_econ_version": __version__, "entries": entries,
-              "written": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    marker = {"kind": build.kind, "pfc_econ_version": __version__, "entries": entries}  # no time: runs compare byte for byte
     if not target.exists():
         (build.path / ".pfc-econ-build").unlink()
         (build.path / MARKERS[build.kind]).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")

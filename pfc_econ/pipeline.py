@@ -23,6 +23,7 @@ from .checks import build_check_sql
 from .config import StudyConfig
 from .contracts import SOURCE_ORDER, contract_rows, load_contracts
 from .docs import apply_comments
+from .errors import ConfigError
 from .identifiers import MASKED_SOURCES, mask_identifier_values, stored_column_types
 from .exports import export_tables
 from .manifest import file_sha256, library_version
@@ -106,6 +107,26 @@ def _read_sources(con, config: StudyConfig, say: Callable[[str], None]) -> tuple
     return inputs, total
 
 
+TARGET_YEAR_SQL = """
+select list(distinct pfc_text(i.price_year) order by pfc_text(i.price_year)),
+       count(*) filter (where pfc_text(i.price_year) = ?)
+from raw_inflation_indices as i
+where pfc_text(i.index_code) in (select pfc_text(inflation_index) from raw_unit_costs)
+"""
+
+
+def check_target_price_year(con, config: StudyConfig) -> None:
+    """Stop the run when no inflation index the unit costs use reaches the target price year
+    (every cost would be unpriced: issue 9, never £0). An index that stops short for some unit
+    costs only is an error per unit cost in audit_unit_cost_coverage."""
+    years, n_reaching = con.execute(TARGET_YEAR_SQL, [config.target_price_year]).fetchone()
+    if years and not n_reaching:
+        raise ConfigError(
+            f"[study] target_price_year = {config.target_price_year!r}: no inflation index of the unit-cost "
+            f"library reaches it (indices cover {years[0]} to {years[-1]}: "
+            f"{config.sources['unit_costs'].path / 'inflation_indices.csv'})")
+
+
 def _write_settings(con, config: StudyConfig) -> None:
     """The run's settings as a table and as DuckDB variables, so SQL models can read them:
     ``getvariable('periods.baseline_recall_months')``; lists and tables are stored as JSON."""
@@ -155,6 +176,7 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
         con.unregister("_contract_rows")
         say("reading sources")
         inputs, read_seconds = _read_sources(con, config, say)
+        check_target_price_year(con, config)
         timings = {"read": read_seconds}
         outcomes = config.settings("outcomes")
         load_reference_data(con, outcomes["mapping"], outcomes["bcap_key_file"])

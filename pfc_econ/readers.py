@@ -249,7 +249,7 @@ def read_table(con: duckdb.DuckDBPyConnection, contract: SourceContract, table: 
         except duckdb.Error as exc:
             raise SourceReadError(f"{path.name}: cannot be read as CSV ({str(exc).splitlines()[0]})") from None
         result.rejected = [(int(line), error) for line, error in con.execute(
-            f"select line, string_agg(distinct error_type, '; ') from {rejects} group by line order by line").fetchall()]
+            f"select line, string_agg(distinct error_type, '; ' order by error_type) from {rejects} group by line order by line").fetchall()]
         if result.rejected:
             # Rows were numbered among the parsed ones; shift each past the rejected lines before it.
             con.execute(f"""

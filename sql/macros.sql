@@ -8,7 +8,10 @@ create or replace macro pfc_int(v) as
     case when try_cast(trim(v) as double) = round(try_cast(trim(v) as double))
          then try_cast(try_cast(trim(v) as double) as bigint) end;
 
-create or replace macro pfc_decimal(v) as try_cast(trim(v) as double);
+-- 'inf', 'NaN', '-Infinity', '1e999' are not numbers a source can hold: null, so the contract
+-- check reports them as invalid_type and the row is quarantined (issue 9)
+create or replace macro pfc_decimal(v) as
+    case when isfinite(try_cast(trim(v) as double)) then try_cast(trim(v) as double) end;
 
 -- ISO dates first, then the UK day/month/year that spreadsheets produce; impossible dates -> null
 create or replace macro pfc_date(v) as coalesce(

@@ -12,7 +12,8 @@ BROMLEY_SHARE = 0.8
 WITHDRAWAL_RATE = 0.05
 FOLLOWUP_RATE = 0.8          # of all families (withdrawn families have no follow-up)
 BASELINE_RATE = 0.97
-RANDOMISATION_START = np.datetime64("2024-01-08", "D")
+# in the past of any run (a randomisation date in the future is a contract error): Monday 10 Jan 2022
+RANDOMISATION_START = np.datetime64("2022-01-10", "D")
 RANDOMISATION_SPAN_DAYS = 3 * 365
 
 # The true IPS effect built into the trial scenario (recorded in truth.json).

@@ -31,7 +31,7 @@ outside as (
 ),
 missing as (
     select 'missing_quantity', 'warning', source, family_id, period, null, null, count(*),
-           count(*) || ' item(s) with unknown quantity (' || string_agg(distinct missing_reason, ', ') || ')'
+           count(*) || ' item(s) with unknown quantity (' || string_agg(distinct missing_reason, ', ' order by missing_reason) || ')'
     from items where is_missing_quantity and period is not null
     group by all
 )
@@ -39,4 +39,5 @@ select * from no_index
 union all select * from unpriced
 union all select * from outside
 union all select * from missing
-order by severity, rule, source, family_id;
+-- the leading keys say how users read it; the rest make the order total (identical runs, identical tables)
+order by severity, rule, source, family_id, period, resource_code, record_id, n_items, message;

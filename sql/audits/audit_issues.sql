@@ -52,4 +52,5 @@ select source, 'costing', coalesce(record_id, family_id), null, resource_code, r
        coalesce(period, '')
 from audit_costing
 where rule <> 'outside_window'
-order by source, source_table, source_row nulls first, field;
+-- the leading keys say how users read it; the rest make the order total (identical runs, identical tables)
+order by source, source_table, source_row nulls first, field, rule, record_id, severity, message, value;

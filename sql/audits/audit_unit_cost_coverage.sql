@@ -26,8 +26,8 @@ codes as (
     group by all
 ),
 base_costs as (
-    select unit_cost_code, any_value(unit_cost_id) as unit_cost_id, any_value(price_year) as price_year,
-           any_value(inflation_index) as inflation_index
+    select unit_cost_code, min(unit_cost_id) as unit_cost_id, arg_min(price_year, unit_cost_id) as price_year,
+           arg_min(inflation_index, unit_cost_id) as inflation_index
     from stg_unit_costs
     where variant = 'base'
     group by unit_cost_code

@@ -15,7 +15,7 @@ bands as (
 ),
 -- one row per published table: version × scheme × score, with its verification label
 band_tables as (
-    select form, scheme, score, string_agg(distinct verification, ';') as verification, count(*) as n_bands
+    select form, scheme, score, string_agg(distinct verification, ';' order by verification) as verification, count(*) as n_bands
     from bands
     group by all
 ),

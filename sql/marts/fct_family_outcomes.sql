@@ -47,7 +47,7 @@ child as (
             case r.index_child_rule when 'all_under_5_mean' then avg(qaly) else sum(qaly) end end as child_qaly,
         case when count(u0) = count(*) then
             case r.index_child_rule when 'all_under_5_mean' then avg(u0) else sum(u0) end end as baseline_child_utility,
-        list_distinct(list(coalesce(status0, 'missing')) || list(coalesce(status1, 'missing'))) as utility_statuses
+        list_sort(list_distinct(list(coalesce(status0, 'missing')) || list(coalesce(status1, 'missing')))) as utility_statuses
     from child_auc as c
     cross join rule as r
     group by c.family_id, r.index_child_rule
