@@ -123,9 +123,12 @@ def test_unit_cost_coverage_finds_unmapped_code_and_missing_inflation_path(make_
     assert got == [("sau_log", "teacher", 1, 1, "no row in unit_costs/code_map.csv")]
     text = config.read_text().replace('name = "test"', 'name = "test"\ntarget_price_year = "2039/40"')
     config.write_text(text)
-    con = run_study(config, out="results_2039")
-    assert con.execute("select bool_or(is_covered), count(*) filter (where problem like 'no % index for %') "
-                       "from audit_unit_cost_coverage").fetchone() == (False, 5)
+    # a target price year no index reaches stops the run in one line (issue 9: never every cost £0)
+    from pfc_econ.errors import ConfigError
+    with pytest.raises(ConfigError, match=r"target_price_year = '2039/40': no inflation index of the unit-cost "
+                                          r"library reaches it \(indices cover 2015/16 to "):
+        run_study(config, out="results_2039")
+    assert not (tmp_path / "results_2039").exists()
 
 
 def test_plausibility_rows_reach_audit_issues(make_study, run_study):
