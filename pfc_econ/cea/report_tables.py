@@ -15,10 +15,18 @@ from typing import Any
 
 import pandas as pd
 
-from pfc_econ.cea.formatting import MISSING, format_interval, format_value, humanise, infer_kind, is_missing
+from pfc_econ.cea.formatting import (
+    MISSING,
+    format_interval,
+    format_value,
+    humanise,
+    infer_kind,
+    is_missing,
+)
 from pfc_econ.disclosure import SHOWN, DisclosedTable
 
 EFFECT_UNITS = {"child_qaly": "QALY", "parent_yfc": "year of full capability"}
+EFFECT_PLURALS = {"child_qaly": "QALYs", "parent_yfc": "years of full capability"}
 WHY = {"below_threshold": "count below the disclosure threshold",
        "derived": "computed from a count below the disclosure threshold",
        "complementary": "withheld so a suppressed count cannot be worked out from a total"}
@@ -103,7 +111,7 @@ def render_sensitivity(disclosed: DisclosedTable, summaries: Sequence[dict[str, 
                      interval_cell(disclosed, i, "cost_ci_lower", "cost_ci_upper", "money"),
                      cell(disclosed, i, "incremental_effect", "qaly"),
                      interval_cell(disclosed, i, "effect_ci_lower", "effect_ci_upper", "qaly"),
-                     html.escape(f"{unit}s"), cell(disclosed, i, "icer", "money"),
+                     html.escape(EFFECT_PLURALS.get(frame.iloc[i]["effect"], unit)), cell(disclosed, i, "icer", "money"),
                      cell(disclosed, i, "quadrant", "text")])
     increments = render_cells(["analysis", "incremental cost", "95% interval", "incremental effect", "95% interval",
                                "effect in", "ICER (£ per unit of effect)", "quadrant"], rows,

@@ -18,18 +18,33 @@ from typing import Any, Callable
 import pandas as pd
 
 from pfc_econ.audit_figures import plot_instrument_completion
-from pfc_econ.audit_headline import read_coverage, read_instrument_completion, read_unknown_cost
+from pfc_econ.audit_headline import (
+    read_coverage,
+    read_instrument_completion,
+    read_unknown_cost,
+)
 from pfc_econ.cea.analysis import AnalysisResult, analyse_table, summarise_result
 from pfc_econ.cea.formatting import infer_kind
 from pfc_econ.cea.inputs import open_results_folder, read_analysis_table
-from pfc_econ.cea.plots import plot_acceptability_curves, plot_ce_plane, plot_cost_distributions
+from pfc_econ.cea.plots import (
+    plot_acceptability_curves,
+    plot_ce_plane,
+    plot_cost_distributions,
+)
 from pfc_econ.cea.report import describe_sample, render_report
 from pfc_econ.cea.report_tables import n_draws_of
 from pfc_econ.cea.rerun import read_rerun_table
 from pfc_econ.cea.sources import describe_unverified, read_sources
 from pfc_econ.cea.specs import build_analysis_specs
-from pfc_econ.cea.tables import (build_sensitivity_table, disclose_table, read_cost_by_arm, read_cost_consequences,
-                                 read_cost_per_family, read_outcomes_by_arm)
+from pfc_econ.cea.tables import (
+    build_sensitivity_table,
+    disclose_table,
+    pivot_arms,
+    read_cost_by_arm,
+    read_cost_consequences,
+    read_cost_per_family,
+    read_outcomes_by_arm,
+)
 from pfc_econ.cea.workbook import Sheet, write_workbook
 
 
@@ -119,7 +134,9 @@ def run_cea(results_dir: Path, overrides: dict[str, Any] | None = None,
                "n_randomised": n_randomised, "price_year": summary["price_year"], "sources": sources,
                "banners": describe_unverified(sources), "mapping": settings.get("outcomes.mapping", "?"),
                "disclose": lambda name, frame: disclose_table(name, frame, threshold),
-               "n_draws": n_draws_of(summary["analyses"][0])}
+               "n_draws": n_draws_of(summary["analyses"][0]),
+               "cost_by_arm_wide": disclose_table("cost_by_arm_wide", pivot_arms(
+                   raw_tables["cost_by_arm"], ["perspective", "period", "category", "basis"]), threshold)}
     files.append(out / "report.html")
     files[-1].write_text(render_report(context), encoding="utf-8")
     notes_text = [describe_sample(n_randomised), *context["banners"],
