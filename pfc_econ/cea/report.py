@@ -105,7 +105,8 @@ def render_headline(summary: dict[str, Any], disclosed) -> str:
     if base["status"] != "ok":
         return f'<p class="headline">Base case: not estimable ({html.escape(disclosed.frame.iloc[0]["message"])}).</p>'
     draws = n_draws_of(base)
-    chances = "; ".join(f"{format_probability(p, draws)} at £{float(k):,.0f} per {unit}"
+    shown = base.get("prob_cost_effective_display") or {}
+    chances = "; ".join(f"{shown.get(k) or format_probability(p, draws)} at £{float(k):,.0f} per {unit}"
                         for k, p in base["prob_cost_effective"].items())
     text = (f"Base case: IPS costs {format_money(base['incremental_cost_gbp'])} more per family than SAU "
             f"(95% interval {format_interval(*base['incremental_cost_ci'], 'money')}) and gives "

@@ -128,29 +128,14 @@ def render_sensitivity(disclosed: DisclosedTable, summaries: Sequence[dict[str, 
                          cell(disclosed, i, f"nmb_{key}", "money"),
                          interval_cell(disclosed, i, f"nmb_ci_lower_{key}", f"nmb_ci_upper_{key}", "money")
                          if f"nmb_ci_lower_{key}" in frame.columns else MISSING,
-                         cell(disclosed, i, f"prob_ce_{key}", "probability", n_draws_of(entry))])
+                         cell(disclosed, i, f"prob_ce_display_{key}", "display")
+                         if f"prob_ce_display_{key}" in frame.columns and isinstance(frame.iloc[i][f"prob_ce_display_{key}"], str)
+                         else cell(disclosed, i, f"prob_ce_{key}", "probability", n_draws_of(entry))])
     per_threshold = render_cells(["analysis", "threshold", "net monetary benefit", "95% interval",
                                   "P(IPS cost-effective)"], rows, [False, False, True, True, True],
                                  "Net monetary benefit (threshold × Δeffect − Δcost) and the probability IPS is "
                                  "cost-effective, at the draws' resolution")
     return analyses + increments + per_threshold
-
-
-def to_frame(value: Any, key_name: str = "key") -> pd.DataFrame:
-    """A summary.json value as a table: a list of records, a mapping of records, or a mapping of values."""
-    if isinstance(value, list):
-        records = [v if isinstance(v, dict) else {"value": v} for v in value]
-        return pd.json_normalize(records, sep="_") if records else pd.DataFrame()
-    if isinstance(value, dict):
-        if value and all(isinstance(v, dict) for v in value.values()):
-            rows = [{key_name: k, **pd.json_normalize(v, sep="_").iloc[0].to_dict()} for k, v in value.items()]
-            return pd.DataFrame(rows)
-        if value and all(isinstance(v, list) and all(isinstance(x, dict) for x in v) for v in value.values()):
-            return pd.DataFrame([{key_name: k, **x} for k, v in value.items() for x in v])
-        return pd.DataFrame({key_name: list(value), "value": [v if not isinstance(v, (list, dict)) else
-                                                               "; ".join(map(str, v)) if isinstance(v, list) else str(v)
-                                                               for v in value.values()]})
-    return pd.DataFrame({"value": [value]})
 
 
 def split_wide(frame: pd.DataFrame, keep: Sequence[str], width: int = 8) -> list[list[str]]:

@@ -29,6 +29,7 @@ from pfc_econ.cea.inputs import open_results_folder, read_analysis_table
 from pfc_econ.cea.plots import (
     plot_acceptability_curves,
     plot_ce_plane,
+    plot_value_of_information,
     plot_cost_distributions,
 )
 from pfc_econ.cea.report import describe_sample, render_report
@@ -125,7 +126,8 @@ def run_cea(results_dir: Path, overrides: dict[str, Any] | None = None,
     sources.to_csv(files[-1], index=False)
 
     figures = draw_report_figures(results, shareable, per_family, out, cea)
-    files += [figures["cost_distributions"][0], *(p for p, _ in figures["cea"]), *(p for p, _ in figures["audits"])]
+    files += [figures["cost_distributions"][0], *(p for p, _ in figures["cea"]), *(p for p, _ in figures["audits"]),
+              *(p for p, _ in figures["voi"])]
     settings_table = build_settings_table(cea, summary["price_year"], n_randomised)
     base = results[0]
     context = {"tables": shareable, "summary": summary, "settings": cea, "study_name": settings.get("study.name", ""),
@@ -199,6 +201,14 @@ def build_settings_table(cea: dict[str, Any], price_year: Any, n_randomised: int
     return pd.DataFrame(rows)
 
 
+def read_csv_or_empty(path: Path) -> pd.DataFrame:
+    """A CSV the CEA wrote, or an empty table when it has no rows."""
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+
+
 def draw_report_figures(results, shareable, per_family, out: Path, cea: dict[str, Any]) -> dict[str, Any]:
     """The report's figures, each (path, caption), drawn from what disclosure control lets through."""
     threshold = int(cea["suppress_below"])
@@ -207,7 +217,15 @@ def draw_report_figures(results, shareable, per_family, out: Path, cea: dict[str
                 if sensitivity.status.iloc[i]["incremental_cost_gbp"]]
     base = results[0]
     completion = shareable["instrument_completion"]
+    voi = []
+    if (out / "ceac.csv").is_file() and (out / "evpi.csv").is_file() and base.spec.name not in withheld:
+        drawn = plot_value_of_information(read_csv_or_empty(out / "ceac.csv"), read_csv_or_empty(out / "evpi.csv"),
+                                          out / "value_of_information.png", base.spec.name, base.thresholds)
+        if drawn is not None:
+            voi.append((drawn, "Base case: the option on the acceptability frontier and the probability it is "
+                               "cost-effective (top); population EVPI (bottom), by willingness to pay per QALY."))
     return {
+        "voi": voi,
         "cost_distributions": (plot_cost_distributions(per_family, out / "cost_distributions.png",
                                                        cea["base_case_perspective"], threshold),
                                "Follow-up cost per family of families with a complete cost, by category and arm; "

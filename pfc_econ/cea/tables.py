@@ -146,7 +146,9 @@ def build_sensitivity_table(summaries: Sequence[dict[str, Any]]) -> pd.DataFrame
         for key, (low, high) in s.get("nmb_ci", {}).items():
             row[f"nmb_ci_lower_{key}"], row[f"nmb_ci_upper_{key}"] = low, high
         for key, value in s["prob_cost_effective"].items():
-            row[f"prob_ce_{key}"] = value
+            row[f"prob_ce_{key}"] = value  # a number, for scripts and the workbook's number format
+        for key, text in (s.get("prob_cost_effective_display") or {}).items():
+            row[f"prob_ce_display_{key}"] = text  # as the draws resolve it ("< 0.0001", never 2e-13)
         row["message"] = s["message"]
         rows.append(row)
     return pd.DataFrame(rows)
@@ -180,6 +182,9 @@ def build_disclosure_rules(name: str, table: pd.DataFrame) -> DisclosureRules:
         return DisclosureRules(counts=(("n_families", ("unknown_share",)), ("n_complete", ("unknown_share",)),
                                        ("n_partial", ("unknown_share",)), ("n_missing", ("unknown_share",))),
                                sums=(("n_families", ("n_complete", "n_partial", "n_missing")),))
+    if name == "cost_composition" and "n_families" in table.columns:
+        derived = tuple(c for c in table.columns if c.startswith(("cells_", "cost_share_", "mean_cost_")))
+        return DisclosureRules(counts=(("n_families", derived),))
     # any other table (summary.json keys, regression tables): every count column by its name
     return DisclosureRules(counts=tuple((c, ()) for c in table.columns if infer_kind(c) == "count"))
 
