@@ -123,3 +123,28 @@ def test_arms_side_by_side_keep_row_order_and_only_the_rows_that_exist():
     wide = pivot_arms(long, ["period", "category"])
     assert wide[["period", "category"]].values.tolist() == [["follow_up", "b"], ["follow_up", "a"], ["baseline", "b"]]
     assert wide.loc[1, ["ips_mean", "sau_mean"]].tolist() == [3.0, 4.0] and wide["sau_n"].tolist() == [12, 12, 11]
+
+
+def test_decision_tables_in_the_workbook_go_through_disclosure_control(tmp_path):
+    from openpyxl import load_workbook
+
+    from pfc_econ.cea.run import build_workbook_sheets
+    from pfc_econ.cea.workbook import write_workbook
+    composition = pd.DataFrame([{"analysis": "base_case", "arm": arm, **shares} for arm, shares in
+                                SUMMARY["cost_composition"]["base_case"]["by_arm"].items()])
+    sensitivity = disclose_table("sensitivity", pd.DataFrame(
+        {"analysis": ["base_case"], "n_families": [43], "n_ips": [40], "n_sau": [3], "n_excluded": [0],
+         "incremental_cost_gbp": [12.5], "message": ["ok"]}).assign(
+        **{c: [None] for c in ("cost_ci_lower", "cost_ci_upper", "incremental_effect", "effect_ci_lower",
+                               "effect_ci_upper", "icer", "quadrant")}), 5)
+    sheets = build_workbook_sheets({"sensitivity": sensitivity}, pd.DataFrame({"source_id": ["S1"]}),
+                                   pd.DataFrame({"setting": ["seed"], "value": ["1"]}),
+                                   {"cost_composition": composition}, threshold=5)
+    book = load_workbook(write_workbook(tmp_path / "w.xlsx", sheets, ["note"]))
+    ws = book["cost_composition"]
+    header = [c.value for c in ws[1]]
+    sau = [c for c in ws[3]]
+    assert sau[header.index("n_families")].value is None and sau[header.index("n_families")].comment is not None
+    assert sau[header.index("cost_share_observed")].value is None
+    assert ws.cell(row=2, column=header.index("cost_share_observed") + 1).number_format == "0%"
+    assert book["Contents"]["A2"].value == "Notes" and "cost_composition" in [r[0].value for r in book["Contents"]]

@@ -101,7 +101,8 @@ def render_tipping_point(context: dict[str, Any]) -> str:
             lines.append(f"{arm}: the conclusion first changes at " + ", ".join(
                 f"{k.replace('_', ' ')} {format_value(v, infer_kind(k))}" for k, v in shift.items()))
     threshold = tipping.get("threshold_gbp") if isinstance(tipping, dict) else None
-    intro = (f"<p>{html.escape(str(tipping.get('note', '')))}. Analysis: {html.escape(str(tipping.get('analysis', '')))}"
+    note = str(tipping.get("note", "")) if isinstance(tipping, dict) else ""
+    intro = (f"<p>{html.escape(note[:1].upper() + note[1:])}. Analysis: {html.escape(str(tipping.get('analysis', '')))}"
              + (f", at £{float(threshold):,.0f} per QALY" if threshold else "") + ". Conclusion: the sign of the "
              "expected incremental net benefit (INB); <em>conclusion changes</em> marks a row where it differs "
              "from missing at random (Leurent et al. 2018).</p>") if isinstance(tipping, dict) else ""

@@ -161,11 +161,18 @@ SHEET_DESCRIPTIONS = {
     "coverage": "families expected and received per source, period and arm",
     "instrument_completion": "persons expected, administered, complete and scorable per instrument form",
     "unknown_cost": "follow-up cost complete, partial or missing per arm and perspective",
+    "thresholds": "which thresholds apply to which outcome, and what they are",
+    "cost_composition": "per analysis and arm: cost observed, structurally zero and imputed",
+    "value_of_information": "base case: option on the acceptability frontier, its probability, EVPI",
+    "tipping_point": "missing not at random: delta-adjusted results by arm (base case)",
 }
 
 
-def build_workbook_sheets(shareable: dict[str, Any], sources: pd.DataFrame, settings_table: pd.DataFrame) -> list[Sheet]:
-    """The workbook's table sheets, the sensitivity table first."""
+def build_workbook_sheets(shareable: dict[str, Any], sources: pd.DataFrame, settings_table: pd.DataFrame,
+                          extra: dict[str, pd.DataFrame] | None = None, threshold: int = 5) -> list[Sheet]:
+    """The workbook's table sheets, the sensitivity table first; ``extra`` tables (the CEA's
+    decision tables: thresholds, cost composition, value of information, tipping point, regression
+    tables) go through disclosure control like the rest."""
     money_stats = {"cost_by_arm"}
 
     def kind_of(name):
@@ -179,6 +186,9 @@ def build_workbook_sheets(shareable: dict[str, Any], sources: pd.DataFrame, sett
 
     order = ["sensitivity", *[n for n in shareable if n != "sensitivity"]]
     sheets = [Sheet(name, SHEET_DESCRIPTIONS.get(name, name), shareable[name], kind_of(name)) for name in order]
+    for name, table in (extra or {}).items():
+        sheets.append(Sheet(name, SHEET_DESCRIPTIONS.get(name, name.replace("_", " ")),
+                            disclose_table(name, table, threshold), kind_of(name)))
     sheets.append(Sheet("sources", "unit-cost sources, indices, tariffs, scoring rules and mappings with their "
                         "verification labels", sources, lambda c, r: "count" if c == "n_items" else "text"))
     sheets.append(Sheet("settings", "the [cea] settings of this run", settings_table, lambda c, r: "text"))
