@@ -126,7 +126,7 @@ def test_unit_cost_coverage_finds_unmapped_code_and_missing_inflation_path(make_
     # a target price year no index reaches stops the run in one line (issue 9: never every cost £0)
     from pfc_econ.errors import ConfigError
     with pytest.raises(ConfigError, match=r"target_price_year = '2039/40': no inflation index of the unit-cost "
-                                          r"library reaches it \(indices cover 2015/16 to "):
+                                          r"library reaches it \(indices cover \d{4}/\d\d to \d{4}/\d\d: "):
         run_study(config, out="results_2039")
     assert not (tmp_path / "results_2039").exists()
 
