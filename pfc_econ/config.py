@@ -20,17 +20,22 @@ OPTIONAL_SOURCES = ("nspcc_activity", "sau_log")
 FORMATS = ("csv", "survey_csv", "sav", "xlsx", "parquet", "folder")
 EXTENSION_FORMATS = {".csv": "csv", ".sav": "sav", ".xlsx": "xlsx", ".parquet": "parquet"}
 PRICE_YEAR = re.compile(r"^\d{4}/\d{2}$")
+MEMORY_SIZE = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)$", re.IGNORECASE)
+DEFAULT_MEMORY_LIMIT = "2GB"
 
 # section -> key -> (type, default). Defaults of None mean "required" only where noted in validate.
 SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
     "study": {"name": (str, "PfC study"), "target_price_year": (str, "2023/24")},
-    "source": {"path": (str, None), "format": (str, None), "enabled": (bool, True)},
+    # sheet: the worksheet of an .xlsx source (needed only when several sheets hold data)
+    "source": {"path": (str, None), "format": (str, None), "enabled": (bool, True), "sheet": (str, None)},
     "periods": {
         "baseline_recall_months": (int, 3),
         "followup_min_months": (int, 3),
         "followup_max_months": (int, 6),
     },
-    "run": {"threads": (int, 0), "memory_limit": (str, "")},
+    # DuckDB's memory_limit: bounded by default so that a large trial spills to the run's own
+    # temporary folder instead of filling the machine (DuckDB's own default is 80% of RAM).
+    "run": {"threads": (int, 0), "memory_limit": (str, DEFAULT_MEMORY_LIMIT)},
     # Outcome scoring. Defaults are cited in instruments/: ghq12_rules.toml [caseness.default]
     # (>= 4, HSE 2012), bcap_rules.toml [cutoffs.default] (12) and [cutoffs.sensitive] (9).
     "outcomes": {
@@ -94,6 +99,7 @@ class SourceConfig:
     path: Path | None
     format: str | None
     is_enabled: bool
+    sheet: str | None = None
 
 
 @dataclass(frozen=True)
@@ -207,7 +213,7 @@ def _source(name: str, table: dict, base: Path) -> SourceConfig:
             raise ConfigError(f"[{section}] format: cannot tell the format of {path!r}; set format")
     if fmt not in FORMATS:
         raise ConfigError(f"[{section}] format = {fmt!r}: expected one of {', '.join(FORMATS)}")
-    return SourceConfig(name, resolved, fmt, True)
+    return SourceConfig(name, resolved, fmt, True, values["sheet"])
 
 
 def load_config(path: str | Path) -> StudyConfig:
@@ -271,6 +277,10 @@ def parse_config(raw: dict[str, Any], path: Path) -> StudyConfig:
     run = _check_keys("run", raw.get("run", {}), "run")
     if run["threads"] < 0:
         raise ConfigError(f"[run] threads = {run['threads']}: expected 0 (all cores) or more")
+    run["memory_limit"] = run["memory_limit"].strip() or DEFAULT_MEMORY_LIMIT
+    if not MEMORY_SIZE.match(run["memory_limit"]):
+        raise ConfigError(f"[run] memory_limit = {run['memory_limit']!r}: expected a size such as "
+                          f"'{DEFAULT_MEMORY_LIMIT}', '500MB' or '8GB'")
     return StudyConfig(
         path=path.resolve(),
         name=study["name"],
