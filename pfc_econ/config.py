@@ -35,7 +35,8 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
     },
     # DuckDB's memory_limit: bounded by default so that a large trial spills to the run's own
     # temporary folder instead of filling the machine (DuckDB's own default is 80% of RAM).
-    "run": {"threads": (int, 0), "memory_limit": (str, DEFAULT_MEMORY_LIMIT)},
+    # reuse_staged: copy the staged sources of a previous run with the same inputs (staged_reuse.py)
+    "run": {"threads": (int, 0), "memory_limit": (str, DEFAULT_MEMORY_LIMIT), "reuse_staged": (bool, True)},
     # Outcome scoring. Defaults are cited in instruments/: ghq12_rules.toml [caseness.default]
     # (>= 4, HSE 2012), bcap_rules.toml [cutoffs.default] (12) and [cutoffs.sensitive] (9).
     "outcomes": {

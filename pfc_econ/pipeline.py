@@ -29,6 +29,7 @@ from .models import Model, order_models, run_models, run_macros, sql_models
 from .paths import IS_PACKAGED, ROOT
 from .readers import create_empty_raw, q, read_table
 from .reference_data import load_reference_data
+from .staged_reuse import STAGED_LAYERS, copy_staged, find_reusable, staging_key
 
 EXPORT_PREFIXES = ("dim_", "fct_", "audit_")
 
@@ -110,6 +111,24 @@ def _read_sources(con, config: StudyConfig, say: Callable[[str], None]) -> tuple
     return inputs, total
 
 
+def _read_or_reuse(con, config: StudyConfig, candidates: list[Path], say: Callable[[str], None]):
+    """Read every source, or copy the staged tables of a previous run with the same staging key
+    (pfc_econ/staged_reuse.py). Returns (inputs, read seconds, staging key, what was re-used)."""
+    hashes = {f"{name}/{table.table}": file_sha256(source.path / table.file if source.format == "folder" else source.path)
+              for name, source in config.sources.items() if source.is_enabled
+              for table in load_contracts()[name].tables}
+    key = staging_key(config.sources, hashes, _code_version())
+    database = find_reusable(candidates, key) if config.run.get("reuse_staged", True) else None
+    staged = [m for m in _check_models() + sql_models() if m.layer in STAGED_LAYERS]
+    tables = copy_staged(con, database, staged) if database else None
+    if tables:
+        manifest = json.loads((database.parent / "manifest.json").read_text(encoding="utf-8"))
+        say(f"  reused       {len(tables)} read and staged tables of {database.parent} (inputs unchanged)")
+        return manifest.get("inputs", {}), 0.0, key, {"staged_from": str(database.parent), "tables": list(tables)}
+    inputs, seconds = _read_sources(con, config, say)
+    return inputs, seconds, key, {}
+
+
 def _write_settings(con, config: StudyConfig) -> None:
     """The run's settings as a table and as DuckDB variables, so SQL models can read them:
     ``getvariable('periods.baseline_recall_months')``; lists and tables are stored as JSON."""
@@ -150,8 +169,11 @@ def _export(con, out: Path) -> list[str]:
     return names
 
 
-def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], None] | None = None) -> RunResult:
-    """Run the whole pipeline for ``config`` into ``out_dir`` (written completely or not at all)."""
+def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], None] | None = None,
+                 reuse_from: list[Path] | None = None) -> RunResult:
+    """Run the whole pipeline for ``config`` into ``out_dir`` (written completely or not at all).
+    Staged sources are re-used from ``out_dir`` or a ``reuse_from`` results folder whose inputs
+    are the same (pfc_econ/staged_reuse.py)."""
     say = progress or (lambda _: None)
     out_dir = Path(out_dir).resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -168,13 +190,14 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
         con.execute("create table contract_columns as select * from _contract_rows")
         con.unregister("_contract_rows")
         say("reading sources")
-        inputs, read_seconds = _read_sources(con, config, say)
+        inputs, read_seconds, key, reused = _read_or_reuse(con, config, [*(reuse_from or []), out_dir], say)
         timings = {"read": read_seconds}
         outcomes = config.settings("outcomes")
         load_reference_data(con, outcomes["mapping"], outcomes["bcap_key_file"])
         say("running models")
         available = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
-        models = order_models(_check_models() + sql_models(), available)
+        models = order_models([m for m in _check_models() + sql_models()
+                               if not (reused and m.layer in STAGED_LAYERS)], available)
         timings.update(run_models(con, models, say))
         apply_comments(con)
         tables = [r[0] for r in con.execute(
@@ -203,6 +226,8 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
             # multipliers, DNA rule, source priority, variants
             "costing": config.settings("costing"),
             "inputs": inputs,
+            "staging_key": key,
+            "reused": reused,
             "sources_absent": [s for s, c in config.sources.items() if not c.is_enabled],
             "row_counts": row_counts,
             "exports": exported,

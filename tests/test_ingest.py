@@ -116,3 +116,44 @@ def test_other_formats_stage_the_same_answers(demo, tmp_path, make_study, run_st
     row = con.execute("select rows_in, rows_staged + rows_quarantined, is_balanced from audit_reconciliation "
                       "where source_table = 'questionnaire'").fetchone()
     assert row == (n_rows, n_rows, True)
+
+
+def _tables(con) -> dict[str, list[str]]:
+    rows = con.execute("select table_name, column_name from duckdb_columns() where database_name = current_database() "
+                       "order by table_name, column_index").fetchall()
+    out: dict[str, list[str]] = {}
+    for table, column in rows:
+        out.setdefault(table, []).append(column)
+    return out
+
+
+def test_warm_rerun_gives_the_tables_of_a_cold_run(make_study, tmp_path):
+    """A changed price year re-uses the staged sources (manifest says so) and every table equals
+    a cold run's of the same config (raw_sources.seconds apart: the time the first run took)."""
+    import json
+
+    import duckdb
+
+    from pfc_econ.config import load_config
+    from pfc_econ.pipeline import run_pipeline
+    config = make_study()
+    first = run_pipeline(load_config(config), tmp_path / "results")
+    assert json.loads(first.manifest.read_text())["reused"] == {}
+    config.write_text(config.read_text().replace('name = "test"', 'name = "test"\ntarget_price_year = "2022/23"'))
+    warm = run_pipeline(load_config(config), tmp_path / "results")
+    reused = json.loads(warm.manifest.read_text())["reused"]
+    assert "stg_questionnaire_answers" in reused["tables"] and "raw_questionnaire" in reused["tables"]
+    assert "int_resource_use" not in reused["tables"]
+    cold = run_pipeline(load_config(config), tmp_path / "cold")
+    assert json.loads(cold.manifest.read_text())["reused"] == {}
+    with duckdb.connect(str(warm.database), read_only=True) as w, duckdb.connect(str(cold.database), read_only=True) as c:
+        warm_tables, cold_tables = _tables(w), _tables(c)
+        assert warm_tables == cold_tables
+        assert c.execute("select count(distinct price_year) from fct_family_costs").fetchone()[0] == 1
+        assert w.execute("select any_value(price_year) from fct_family_costs").fetchone()[0] == "2022/23"
+        w.execute(f"attach '{cold.database}' as cold (read_only)")
+        for table, columns in warm_tables.items():
+            cols = ", ".join(f'"{c}"' for c in columns if not (table == "raw_sources" and c == "seconds"))
+            for a, b in ((table, f"cold.{table}"), (f"cold.{table}", table)):
+                diff = w.execute(f'select count(*) from (select {cols} from {a} except all select {cols} from {b})')
+                assert diff.fetchone()[0] == 0, table
