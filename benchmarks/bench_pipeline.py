@@ -39,6 +39,11 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _stage(name: str, layer: str) -> str:
     if name in STAGES:
         return STAGES[name]
@@ -48,7 +53,7 @@ def _stage(name: str, layer: str) -> str:
 
 # --- parts, each run in its own process -------------------------------------------------------
 
-def part_run(config: str, out: str) -> dict:
+def part_run(config: str, out: str, reuse_from: str = "") -> dict:
     """A whole run; per stage the seconds and the peak RSS seen while it ran."""
     import threading
 
@@ -80,7 +85,8 @@ def part_run(config: str, out: str) -> dict:
     thread = threading.Thread(target=sample, daemon=True)
     thread.start()
     start = time.perf_counter()
-    result = run_pipeline(load_config(Path(config)), Path(out), progress=progress)
+    result = run_pipeline(load_config(Path(config)), Path(out), progress=progress,
+                          reuse_from=[Path(reuse_from)] if reuse_from else None)
     total = time.perf_counter() - start
     stop.set()
     thread.join()
@@ -93,7 +99,7 @@ def part_run(config: str, out: str) -> dict:
         entry[1] = max(entry[1], peak)
         previous = at
     manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
-    return {"total_s": total, "peak_mib": _peak_mib(), "stages": stages,
+    return {"total_s": total, "peak_mib": _peak_mib(), "stages": stages, "cpu_s": _cpu_s(),
             "costing_s": sum(result.timings.get(m, 0.0) for m in COSTING_MODELS),
             "reused": manifest.get("reused", {}), "resource_rows": result.row_counts.get("int_resource_use", 0),
             "answers": result.row_counts.get("stg_questionnaire_answers", 0)}
@@ -134,7 +140,7 @@ def part_ingest(config: str, out: str) -> dict:
     rand = timings.get("chk_randomisation", 0) + timings.get("stg_randomisation", 0)
     answers = con.execute("select count(*) from stg_questionnaire_answers").fetchone()[0]
     con.close()
-    return {"read_s": read_s, "models_s": sum(timings.values()) - rand, "peak_mib": _peak_mib(),
+    return {"read_s": read_s, "models_s": sum(timings.values()) - rand, "peak_mib": _peak_mib(), "cpu_s": _cpu_s(),
             "answers": answers}
 
 
@@ -190,7 +196,7 @@ def part_pandas_melt(config: str) -> dict:
     long = frame.melt(id_vars="ResponseId", var_name="column_name", value_name="raw_value").dropna()
     long = long.merge(fields, on="column_name")
     long["answer_code"] = pd.to_numeric(long["raw_value"], errors="coerce")
-    return {"pandas_s": time.perf_counter() - start, "answers": len(long), "peak_mib": _peak_mib()}
+    return {"pandas_s": time.perf_counter() - start, "answers": len(long), "peak_mib": _peak_mib(), "cpu_s": _cpu_s()}
 
 
 PARTS = {"run": part_run, "ingest": part_ingest, "bare": part_bare, "pandas_costing": part_pandas_costing,
@@ -240,7 +246,8 @@ def main(argv: list[str] | None = None) -> int:
         generate_scenario("trial", data, families=args.families, seed=args.seed)
         print(f"generated {args.families:,} families in {time.perf_counter() - start:.0f} s into {data}")
     cold = _in_process("run", str(config), str(out / "cold"))
-    print(f"\ncold run of {args.families:,} families: {cold['total_s']:.1f} s, peak RSS {cold['peak_mib']:,.0f} MiB")
+    print(f"\ncold run of {args.families:,} families: {cold['total_s']:.1f} s ({cold['cpu_s']:.0f} s CPU), "
+          f"peak RSS {cold['peak_mib']:,.0f} MiB")
     print(f"  {'stage':<28} {'seconds':>9} {'peak MiB':>9}")
     for stage, (seconds, peak) in sorted(cold["stages"].items(), key=lambda kv: -kv[1][0]):
         print(f"  {stage:<28} {seconds:9.1f} {peak:9,.0f}")
@@ -250,9 +257,9 @@ def main(argv: list[str] | None = None) -> int:
     bare = _in_process("bare", database)
     pandas_costing = _in_process("pandas_costing", database)
     ingest_s = ingest["read_s"] + ingest["models_s"]
-    print(f"\nquestionnaire ingest (DuckDB, alone): {ingest_s:.1f} s (read {ingest['read_s']:.1f} s, checks and "
+    print(f"\nquestionnaire ingest (DuckDB, alone): {ingest_s:.1f} s ({ingest['cpu_s']:.0f} s CPU; read {ingest['read_s']:.1f} s, checks and "
           f"staging {ingest['models_s']:.1f} s), peak {ingest['peak_mib']:,.0f} MiB, {ingest['answers']:,} answers")
-    print(f"questionnaire melt (pandas read_csv + melt + merge): {melt['pandas_s']:.1f} s, peak "
+    print(f"questionnaire melt (pandas read_csv + melt + merge): {melt['pandas_s']:.1f} s ({melt['cpu_s']:.0f} s CPU), peak "
           f"{melt['peak_mib']:,.0f} MiB, {melt['answers']:,} cells; pandas / DuckDB = {melt['pandas_s'] / ingest_s:.1f}x")
     print(f"\ncosting models ({', '.join(COSTING_MODELS)}): {cold['costing_s']:.2f} s for "
           f"{cold['resource_rows']:,} resource rows")
@@ -261,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"pandas merge + groupby: {pandas_costing['pandas_s']:.2f} s (+ {pandas_costing['fetch_s']:.2f} s to fetch), "
           f"peak {pandas_costing['peak_mib']:,.0f} MiB; pandas / bare DuckDB = "
           f"{pandas_costing['pandas_s'] / max(bare['bare_s'], 1e-9):.1f}x")
-    warm = _in_process("run", str(_warm_config(config, out)), str(out / "warm"))
+    warm = _in_process("run", str(_warm_config(config, out)), str(out / "warm"), str(out / "cold"))
     print(f"\nwarm re-run, price year changed: {warm['total_s']:.1f} s, peak {warm['peak_mib']:,.0f} MiB "
           f"(cold {cold['total_s']:.1f} s); re-used: {', '.join(sorted(warm['reused'])) or 'nothing'}; "
           f"warm / bare join = {warm['total_s'] / max(bare['bare_s'], 1e-9):.0f}x")
