@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -59,15 +60,18 @@ def part_run(config: str, out: str, reuse_from: str = "") -> dict:
 
     from pfc_econ.config import load_config
     from pfc_econ.pipeline import run_pipeline
-    samples: list[tuple[float, float]] = []
+    samples: list[tuple[float, float, float]] = []  # (wall clock, RSS MiB, CPU seconds so far)
+    ticks = os.sysconf("SC_CLK_TCK")
     stop = threading.Event()
 
     def sample() -> None:
-        status = Path("/proc/self/status")
+        status, stat = Path("/proc/self/status"), Path("/proc/self/stat")
         while not stop.is_set():
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cpu = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime of every thread
             for line in status.read_text().splitlines():
                 if line.startswith("VmRSS:"):
-                    samples.append((time.perf_counter(), int(line.split()[1]) / 1024))
+                    samples.append((time.perf_counter(), int(line.split()[1]) / 1024, cpu))
             time.sleep(0.05)
 
     marks: list[tuple[float, str]] = []
@@ -92,11 +96,16 @@ def part_run(config: str, out: str, reuse_from: str = "") -> dict:
     thread.join()
     stages: dict[str, list[float]] = {}
     previous = start
+
+    def cpu_at(moment: float) -> float:
+        return next((c for t, _, c in reversed(samples) if t <= moment), 0.0)
+
     for at, stage in marks:
-        peak = max((rss for t, rss in samples if previous <= t <= at), default=0.0)
-        entry = stages.setdefault(stage, [0.0, 0.0])
+        peak = max((rss for t, rss, _ in samples if previous <= t <= at), default=0.0)
+        entry = stages.setdefault(stage, [0.0, 0.0, 0.0])
         entry[0] += at - previous
         entry[1] = max(entry[1], peak)
+        entry[2] += cpu_at(at) - cpu_at(previous)
         previous = at
     manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
     return {"total_s": total, "peak_mib": _peak_mib(), "stages": stages, "cpu_s": _cpu_s(),
@@ -248,9 +257,9 @@ def main(argv: list[str] | None = None) -> int:
     cold = _in_process("run", str(config), str(out / "cold"))
     print(f"\ncold run of {args.families:,} families: {cold['total_s']:.1f} s ({cold['cpu_s']:.0f} s CPU), "
           f"peak RSS {cold['peak_mib']:,.0f} MiB")
-    print(f"  {'stage':<28} {'seconds':>9} {'peak MiB':>9}")
-    for stage, (seconds, peak) in sorted(cold["stages"].items(), key=lambda kv: -kv[1][0]):
-        print(f"  {stage:<28} {seconds:9.1f} {peak:9,.0f}")
+    print(f"  {'stage':<28} {'seconds':>9} {'CPU s':>7} {'peak MiB':>9}")
+    for stage, (seconds, peak, cpu) in sorted(cold["stages"].items(), key=lambda kv: -kv[1][0]):
+        print(f"  {stage:<28} {seconds:9.1f} {cpu:7.1f} {peak:9,.0f}")
     ingest = _in_process("ingest", str(config), str(out / "ingest"))
     melt = _in_process("pandas_melt", str(config))
     database = str(out / "cold" / "pfc.duckdb")
