@@ -22,6 +22,7 @@ from .audit_figures import draw_audit_figures
 from .checks import build_check_sql
 from .config import StudyConfig
 from .contracts import SOURCE_ORDER, contract_rows, load_contracts
+from .database import close_database, open_database
 from .docs import apply_comments
 from .errors import ConfigError
 from .identifiers import MASKED_SOURCES, mask_identifier_values, stored_column_types
@@ -32,6 +33,7 @@ from .output_folder import open_output
 from .paths import IS_PACKAGED, ROOT
 from .readers import create_empty_raw, q, read_table
 from .reference_data import load_reference_data
+from .staged_reuse import STAGED_LAYERS, copy_staged, find_reusable, staging_key
 
 @dataclass(frozen=True)
 class RunResult:
@@ -55,10 +57,20 @@ def _check_models() -> list[Model]:
     return models
 
 
+def _unaccounted_rows(found) -> list[tuple]:
+    """A finding when the rows counted in the file are not all read or rejected by the reader."""
+    if found.rows_in_file is None or found.rows_in_file == found.rows_read + len(found.rejected):
+        return []
+    return [(None, "rows_unaccounted", "error",
+             f"the file holds {found.rows_in_file} data row(s) but {found.rows_read} were read and "
+             f"{len(found.rejected)} rejected as malformed")]
+
+
 def _read_sources(con, config: StudyConfig, say: Callable[[str], None]) -> tuple[dict, float]:
     """Read every source into raw_* tables; record sources, findings and malformed lines."""
     con.execute("""create table raw_sources (source varchar, source_table varchar, is_present boolean,
-                   file_name varchar, format varchar, sha256 varchar, rows_read bigint, seconds double)""")
+                   file_name varchar, format varchar, sha256 varchar, rows_read bigint, seconds double,
+                   rows_in_file bigint)""")
     con.execute("""create table raw_read_findings (source varchar, source_table varchar, field varchar,
                    rule varchar, severity varchar, message varchar, value varchar)""")
     con.execute("create table raw_rejects (source varchar, source_table varchar, source_row bigint, error varchar)")
@@ -70,14 +82,14 @@ def _read_sources(con, config: StudyConfig, say: Callable[[str], None]) -> tuple
             start = time.perf_counter()
             if not source.is_enabled:
                 create_empty_raw(con, table)
-                con.execute("insert into raw_sources values (?, ?, false, null, null, null, 0, 0)", [name, table.table])
+                con.execute("insert into raw_sources values (?, ?, false, null, null, null, 0, 0, 0)", [name, table.table])
                 con.execute("insert into raw_read_findings values (?, ?, null, 'source_absent', 'warning', ?, null)",
                             [name, table.table, f"source {name} is switched off or absent in this run"])
                 say(f"  read         {table.table:<34}  absent (switched off in the config)")
                 continue
             path = source.path / table.file if source.format == "folder" else source.path
             fmt = "csv" if source.format == "folder" else source.format
-            found = read_table(con, contract, table, path, fmt)
+            found = read_table(con, contract, table, path, fmt, source.sheet)
             free_text = {c.name for c in table.columns if c.is_free_text}
             masked = mask_identifier_values(con, q(f"raw_{table.table}"), stored_column_types(table)) \
                 if name in MASKED_SOURCES else []
@@ -89,7 +101,8 @@ def _read_sources(con, config: StudyConfig, say: Callable[[str], None]) -> tuple
                 + [(c, "unknown_column", "warning", "column is not in the contract and was not read") for c in found.unknown_columns]
                 + [(c, "missing_column", "warning", "optional column is absent from the file") for c in found.missing_columns]
                 + [(c, "identifier_value_masked", "warning", f"{n} value(s) read as {kind} were masked as <{kind}> "
-                    "at read time (never stored)") for c, kind, n in masked])
+                    "at read time (never stored)") for c, kind, n in masked]
+                + _unaccounted_rows(found))
             for column, rule, severity, message in findings:
                 con.execute("insert into raw_read_findings values (?, ?, ?, ?, ?, ?, null)",
                             [name, table.table, column, rule, severity, message])
@@ -99,8 +112,8 @@ def _read_sources(con, config: StudyConfig, say: Callable[[str], None]) -> tuple
             total += seconds
             digest = file_sha256(path)
             inputs[f"{name}/{table.table}"] = {"file": str(path), "sha256": digest, "format": fmt}
-            con.execute("insert into raw_sources values (?, ?, true, ?, ?, ?, ?, ?)",
-                        [name, table.table, path.name, fmt, digest, found.rows_read, seconds])
+            con.execute("insert into raw_sources values (?, ?, true, ?, ?, ?, ?, ?, ?)",
+                        [name, table.table, path.name, fmt, digest, found.rows_read, seconds, found.rows_in_file])
             say(f"  read         {table.table:<34} {seconds:7.2f} s  {found.rows_read:>10,} rows"
                 + (f", {len(found.rejected)} malformed" if found.rejected else "")
                 + (f", {len(found.identifiers)} identifier column(s) dropped" if found.identifiers else ""))
@@ -108,10 +121,10 @@ def _read_sources(con, config: StudyConfig, say: Callable[[str], None]) -> tuple
 
 
 TARGET_YEAR_SQL = """
-select list(distinct pfc_text(i.price_year) order by pfc_text(i.price_year)),
-       count(*) filter (where pfc_text(i.price_year) = ?)
-from raw_inflation_indices as i
-where pfc_text(i.index_code) in (select pfc_text(inflation_index) from raw_unit_costs)
+select list(distinct pfc_text(i.price_year::varchar) order by pfc_text(i.price_year::varchar)),
+       count(*) filter (where pfc_text(i.price_year::varchar) = ?)
+from {prefix}_inflation_indices as i
+where pfc_text(i.index_code) in (select pfc_text(inflation_index) from {prefix}_unit_costs)
 """
 
 
@@ -119,12 +132,32 @@ def check_target_price_year(con, config: StudyConfig) -> None:
     """Stop the run when no inflation index the unit costs use reaches the target price year
     (every cost would be unpriced: issue 9, never £0). An index that stops short for some unit
     costs only is an error per unit cost in audit_unit_cost_coverage."""
-    years, n_reaching = con.execute(TARGET_YEAR_SQL, [config.target_price_year]).fetchone()
+    tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
+    prefix = "raw" if "raw_inflation_indices" in tables else "stg"  # stg_*: staged tables re-used
+    years, n_reaching = con.execute(TARGET_YEAR_SQL.format(prefix=prefix), [config.target_price_year]).fetchone()
     if years and not n_reaching:
         raise ConfigError(
             f"[study] target_price_year = {config.target_price_year!r}: no inflation index of the unit-cost "
             f"library reaches it (indices cover {years[0]} to {years[-1]}: "
             f"{config.sources['unit_costs'].path / 'inflation_indices.csv'})")
+
+
+def _read_or_reuse(con, config: StudyConfig, candidates: list[Path], say: Callable[[str], None]):
+    """Read every source, or copy the staged tables of a previous run with the same staging key
+    (pfc_econ/staged_reuse.py). Returns (inputs, read seconds, staging key, what was re-used)."""
+    hashes = {f"{name}/{table.table}": file_sha256(source.path / table.file if source.format == "folder" else source.path)
+              for name, source in config.sources.items() if source.is_enabled
+              for table in load_contracts()[name].tables}
+    key = staging_key(config.sources, hashes, _code_version())
+    database = find_reusable(candidates, key) if config.run.get("reuse_staged", True) else None
+    staged = [m for m in _check_models() + sql_models() if m.layer in STAGED_LAYERS]
+    tables = copy_staged(con, database, staged) if database else None
+    if tables:
+        manifest = json.loads((database.parent / "manifest.json").read_text(encoding="utf-8"))
+        say(f"  reused       {len(tables)} read and staged tables of {database.parent} (inputs unchanged)")
+        return manifest.get("inputs", {}), 0.0, key, {"staged_from": str(database.parent), "tables": list(tables)}
+    inputs, seconds = _read_sources(con, config, say)
+    return inputs, seconds, key, {}
 
 
 def _write_settings(con, config: StudyConfig) -> None:
@@ -156,33 +189,33 @@ def _code_version() -> str:
     return f"{__version__}+{commit}" if commit else __version__
 
 
-def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], None] | None = None) -> RunResult:
-    """Run the whole pipeline for ``config`` into ``out_dir`` (written completely or not at all)."""
+def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], None] | None = None,
+                 reuse_from: list[Path] | None = None) -> RunResult:
+    """Run the whole pipeline for ``config`` into ``out_dir`` (written completely or not at all).
+    Staged sources are re-used from ``out_dir`` or a ``reuse_from`` results folder whose inputs
+    are the same (pfc_econ/staged_reuse.py)."""
     say = progress or (lambda _: None)
     out_dir = Path(out_dir).absolute()
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     with open_output(out_dir) as build:
         work = build.path
         database = work / "pfc.duckdb"
-        con = duckdb.connect(str(database))
-        if config.run["threads"]:
-            con.execute(f"set threads = {int(config.run['threads'])}")
-        if config.run["memory_limit"]:
-            con.execute(f"set memory_limit = '{config.run['memory_limit']}'")
+        con = open_database(database, config.run)
         run_macros(con)
         _write_settings(con, config)
         con.register("_contract_rows", pa.Table.from_pylist(contract_rows()))
         con.execute("create table contract_columns as select * from _contract_rows")
         con.unregister("_contract_rows")
         say("reading sources")
-        inputs, read_seconds = _read_sources(con, config, say)
+        inputs, read_seconds, key, reused = _read_or_reuse(con, config, [*(reuse_from or []), out_dir], say)
         check_target_price_year(con, config)
         timings = {"read": read_seconds}
         outcomes = config.settings("outcomes")
         load_reference_data(con, outcomes["mapping"], outcomes["bcap_key_file"])
         say("running models")
         available = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
-        models = order_models(_check_models() + sql_models(), available)
+        models = order_models([m for m in _check_models() + sql_models()
+                               if not (reused and m.layer in STAGED_LAYERS)], available)
         timings.update(run_models(con, models, say))
         apply_comments(con)
         tables = [r[0] for r in con.execute(
@@ -200,7 +233,7 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
         figures = draw_audit_figures(con, work / "report")
         timings["figures"] = time.perf_counter() - start
         say(f"  report       {len(figures)} figures                          {timings['figures']:7.2f} s")
-        con.close()
+        close_database(con, database)
         manifest = {
             "pfc_econ_version": _code_version(),
             "duckdb_version": duckdb.__version__,
@@ -214,6 +247,8 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
             # multipliers, DNA rule, source priority, variants
             "costing": config.settings("costing"),
             "inputs": inputs,
+            "staging_key": key,
+            "reused": reused,
             "sources_absent": [s for s, c in config.sources.items() if not c.is_enabled],
             "row_counts": row_counts,
             "exports": list(exported.tables),
