@@ -122,8 +122,11 @@ def mask_identifier_values(con: duckdb.DuckDBPyConnection, raw_table: str,
     ``columns`` maps each stored column to its contract type (date columns are not checked for
     dates). Returns (column, kind, n values) for every column where something was masked.
     """
+    present = {r[0] for r in con.execute(f"select column_name from (describe {raw_table})").fetchall()}
+    columns = {c: t for c, t in columns.items() if c in present}
+    masked = _mask_cells(con) if raw_table.strip('"') == "raw_questionnaire" else []
     if not columns:
-        return []
+        return masked
     quoted = {c: '"' + c.replace('"', '""') + '"' for c in columns}
     # every pattern needs 6 characters or more: most columns (answer codes) are ruled out by one
     # cheap pass, and only the others get the full check
@@ -133,7 +136,6 @@ def mask_identifier_values(con: duckdb.DuckDBPyConnection, raw_table: str,
     kinds = {c: value_kind_sql(quoted[c], columns[c] in DATE_TYPES) for c in candidates}
     counts = con.execute("select " + ", ".join(f"count(*) filter (where {kinds[c]} is not null)" for c in candidates)
                          + f" from {raw_table}").fetchone() if candidates else ()
-    masked = []
     for column, n in zip(candidates, counts):
         if not n:
             continue
@@ -149,3 +151,20 @@ def mask_identifier_values(con: duckdb.DuckDBPyConnection, raw_table: str,
 def stored_column_types(table) -> dict[str, str]:
     """The columns of a contract table that are stored (not identifiers), with their types."""
     return {c.name: c.type for c in table.columns if not c.is_identifier}
+
+
+def _mask_cells(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
+    """The questionnaire's answer cells, read in long form (pfc_econ/read_survey.py: temporary
+    raw_questionnaire_cells, column names in _pfc_cell_fields): masked the same way."""
+    tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
+    if "raw_questionnaire_cells" not in tables:
+        return []
+    kind = value_kind_sql("c.raw_value", False)
+    names = ("(select position as column_id, column_name from contract_columns where source = 'questionnaire')"
+             if "contract_columns" in tables else "(select null::integer as column_id, null::varchar as column_name)")
+    found = con.execute(f"""select coalesce(f.column_name, 'column ' || c.column_id), {kind}, count(*)
+                            from raw_questionnaire_cells as c left join {names} as f using (column_id)
+                            where {kind} is not null group by all order by all""").fetchall()
+    if found:
+        con.execute(f"update raw_questionnaire_cells as c set raw_value = '<' || {kind} || '>' where {kind} is not null")
+    return [(column, k, n) for column, k, n in found]
