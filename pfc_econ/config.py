@@ -17,6 +17,10 @@ from .paths import UNIT_COSTS_DIR
 
 SOURCES = ("randomisation", "questionnaire", "nspcc_activity", "sau_log", "unit_costs")
 OPTIONAL_SOURCES = ("nspcc_activity", "sau_log")
+ARMS = ("IPS", "SAU")
+# The feasibility design: NSPCC logs its own (IPS) families, the SAU log was designed for SAU families.
+SOURCE_ARMS = {"randomisation": ARMS, "questionnaire": ARMS, "nspcc_activity": ("IPS",), "sau_log": ("SAU",),
+               "unit_costs": ARMS}
 FORMATS = ("csv", "survey_csv", "sav", "xlsx", "parquet", "folder")
 EXTENSION_FORMATS = {".csv": "csv", ".sav": "sav", ".xlsx": "xlsx", ".parquet": "parquet"}
 PRICE_YEAR = re.compile(r"^\d{4}/\d{2}$")
@@ -24,11 +28,18 @@ PRICE_YEAR = re.compile(r"^\d{4}/\d{2}$")
 # section -> key -> (type, default). Defaults of None mean "required" only where noted in validate.
 SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
     "study": {"name": (str, "PfC study"), "target_price_year": (str, "2023/24")},
-    "source": {"path": (str, None), "format": (str, None), "enabled": (bool, True)},
+    # arms: which arms a provider source covers, per study (docs/costing.md "Like for like"); default
+    # SOURCE_ARMS. The base case costs a category from a source only if it covers both arms.
+    "source": {"path": (str, None), "format": (str, None), "enabled": (bool, True), "arms": (list, None)},
     "periods": {
         "baseline_recall_months": (int, 3),
         "followup_min_months": (int, 3),
         "followup_max_months": (int, 6),
+        # One window for costs and outcomes (docs/costing.md "One window"): "observed" runs from
+        # the day after randomisation to the first valid follow-up questionnaire (or randomisation
+        # + followup_max_months without one); "fixed" runs analysis_horizon_months from randomisation.
+        "analysis_horizon": (str, "observed"),
+        "analysis_horizon_months": (int, 6),
     },
     "run": {"threads": (int, 0), "memory_limit": (str, "")},
     # Outcome scoring. Defaults are cited in instruments/: ghq12_rules.toml [caseness.default]
@@ -53,6 +64,18 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "parent_report_only": (bool, False),       # sensitivity: social work from parent report for all
         "social_work_codes": (list, ["social_worker_visit", "cin_meeting", "child_protection_conference"]),
         "non_contact_allowance": ((int, float), None),
+        # Sensitivity: per-role allowances from the library's published ratios (settings.toml
+        # [non_contact_time.sensitivity] apply_*_ratio_to); replaces non_contact_allowance by role.
+        "non_contact_ratios": (bool, False),
+        "non_contact_role_allowances": (dict, None),   # filled from the library; role -> allowance
+        "contact_activities": (list, None),            # NSPCC activities the allowance multiplies
+        # Two respondents in one family: which response costs the family-level and child-level
+        # services (docs/costing.md "Two respondents"): first_response or most_complete.
+        "respondent_rule": (str, "first_response"),
+        # Sensitivity: a log that covers one arm costs its category in that arm (parent report in the
+        # other), instead of parent report for both arms (docs/costing.md "Like for like").
+        "arm_specific_logs": (bool, False),
+        "source_arms": (dict, None),                   # filled from [sources.<name>] arms; source -> arms
         "site_multipliers": (dict, None),
         "dna_contact_share": ((int, float), None),
         "dna_travel_share": ((int, float), None),
@@ -84,6 +107,8 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
     },
 }
 INDEX_CHILD_RULES = ("youngest_under_5", "all_under_5_sum", "all_under_5_mean")
+ANALYSIS_HORIZONS = ("observed", "fixed")
+RESPONDENT_RULES = ("first_response", "most_complete")
 
 
 @dataclass(frozen=True)
@@ -94,6 +119,7 @@ class SourceConfig:
     path: Path | None
     format: str | None
     is_enabled: bool
+    arms: tuple[str, ...] = ARMS
 
 
 @dataclass(frozen=True)
@@ -150,6 +176,14 @@ def _costing_defaults(costing: dict[str, Any], library: Path | None) -> dict[str
             raise ConfigError(f"[costing] {key} = {out[key]}: expected a share from 0 to 1")
     if out["non_contact_allowance"] < 0:
         raise ConfigError(f"[costing] non_contact_allowance = {out['non_contact_allowance']}: expected 0 or more")
+    if out["respondent_rule"] not in RESPONDENT_RULES:
+        raise ConfigError(f"[costing] respondent_rule = {out['respondent_rule']!r}: "
+                          f"expected one of {', '.join(RESPONDENT_RULES)}")
+    if not out["non_contact_ratios"]:
+        out["non_contact_role_allowances"] = {}
+    for role, value in out["non_contact_role_allowances"].items():
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            raise ConfigError(f"[costing] non_contact_role_allowances.{role} = {value!r}: expected 0 or more")
     for site, value in out["site_multipliers"].items():
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
             raise ConfigError(f"[costing] site_multipliers.{site} = {value!r}: expected a positive number")
@@ -191,11 +225,14 @@ def _source(name: str, table: dict, base: Path) -> SourceConfig:
     section = f"sources.{name}"
     values = _check_keys(section, table, "source")
     path = values["path"]
+    arms = tuple(values["arms"]) if values["arms"] is not None else SOURCE_ARMS[name]
+    if not arms or any(a not in ARMS for a in arms):
+        raise ConfigError(f"[{section}] arms = {values['arms']!r}: expected a list of {', '.join(ARMS)}")
     if not values["enabled"]:
-        return SourceConfig(name, None, values["format"], False)
+        return SourceConfig(name, None, values["format"], False, arms)
     if path is None:
         if name == "unit_costs":
-            return SourceConfig(name, UNIT_COSTS_DIR, "folder", True)
+            return SourceConfig(name, UNIT_COSTS_DIR, "folder", True, arms)
         raise ConfigError(f"[{section}] path is required (or set enabled = false)")
     resolved = (base / path).resolve()
     if not resolved.exists():
@@ -207,7 +244,7 @@ def _source(name: str, table: dict, base: Path) -> SourceConfig:
             raise ConfigError(f"[{section}] format: cannot tell the format of {path!r}; set format")
     if fmt not in FORMATS:
         raise ConfigError(f"[{section}] format = {fmt!r}: expected one of {', '.join(FORMATS)}")
-    return SourceConfig(name, resolved, fmt, True)
+    return SourceConfig(name, resolved, fmt, True, arms)
 
 
 def load_config(path: str | Path) -> StudyConfig:
@@ -250,8 +287,11 @@ def parse_config(raw: dict[str, Any], path: Path) -> StudyConfig:
         if name not in OPTIONAL_SOURCES and not sources[name].is_enabled:
             raise ConfigError(f"[sources.{name}] enabled = false: this source is required")
     periods = _check_keys("periods", raw.get("periods", {}), "periods")
+    if periods["analysis_horizon"] not in ANALYSIS_HORIZONS:
+        raise ConfigError(f"[periods] analysis_horizon = {periods['analysis_horizon']!r}: "
+                          f"expected one of {', '.join(ANALYSIS_HORIZONS)}")
     for key, value in periods.items():
-        if not 0 < value <= 24:
+        if isinstance(value, int) and not 0 < value <= 24:
             raise ConfigError(f"[periods] {key} = {value}: expected 1 to 24 months")
     if periods["followup_min_months"] > periods["followup_max_months"]:
         raise ConfigError("[periods] followup_min_months is greater than followup_max_months")
@@ -268,6 +308,7 @@ def parse_config(raw: dict[str, Any], path: Path) -> StudyConfig:
         raise ConfigError(f"[outcomes] {exc}") from None
     _check_cea(extra["cea"])
     extra["costing"] = _costing_defaults(extra["costing"], sources["unit_costs"].path)
+    extra["costing"]["source_arms"] = {name: list(src.arms) for name, src in sources.items()}
     run = _check_keys("run", raw.get("run", {}), "run")
     if run["threads"] < 0:
         raise ConfigError(f"[run] threads = {run['threads']}: expected 0 (all cores) or more")

@@ -60,7 +60,7 @@ NSPCC = [
 SAU = [
     {"log_id": "S1", "family_id": "PFC-B-002", "contact_date": "2023-07-20", "contact_type": "cin_meeting",
      "duration_minutes": "60", "travel_minutes": "", "attendees": "social_worker;health_visitor;teacher",
-     "referral_to": "none"},
+     "referral_to": "none", "attendance": ""},
 ]
 
 

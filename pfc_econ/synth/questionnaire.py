@@ -47,6 +47,11 @@ CHILD_USE = {
     "educational_psychologist": (((0.0, 0.0), (0.02, 0.2), (0.05, 0.5)), 4),
 }
 DEFAULT_PARENT_USE = (0.1, 0.5, 6)
+# Services asked of every parent but used in one arm only: (arm, probability, extra mean, cap).
+# ips_team (contacts with the NSPCC IPS team, never costed: compared with the NSPCC log) is used by IPS
+# families at follow-up. ILLUSTRATIVE synthetic rate, an assumption: most IPS families report some
+# contact, about as many as the synthetic NSPCC log holds over a 3-month recall.
+ARM_ONLY_PARENT_USE = {"ips_team": ("IPS", 0.9, 8.0, 40)}
 DEFAULT_CHILD_USE = (((0.1, 0.5), (0.1, 0.5), (0.1, 0.5)), 6)
 
 
@@ -170,6 +175,12 @@ def responses(fam: Families, layout: Layout, profile: Profile, rng: np.random.Ge
     # --- parent service use -----------------------------------------------------------------
     everyone = np.ones(n, dtype=bool)
     for svc in layout.parent_services:
+        if svc.service in ARM_ONLY_PARENT_USE:
+            arm, p, extra, cap = ARM_ONLY_PARENT_USE[svc.service]
+            in_arm = (fam.arm[f] == arm) & t2
+            qty = _quantity(rng, np.where(in_arm, p, 0.0), np.full(n, extra), cap, recall, treated, 1.0)
+            d[f"su_{svc.service}_any"], d[f"su_{svc.service}_{svc.unit}"] = _gate(rng, qty, everyone, profile)
+            continue
         p, extra, cap = PARENT_USE.get(svc.service, DEFAULT_PARENT_USE)
         qty = _quantity(rng, np.full(n, p), np.full(n, extra), cap, recall, treated,
                         profile.service_use_factor)

@@ -9,7 +9,7 @@
 create or replace table chk_questionnaire_answers as
 with answer_fields as (
     select
-        column_name, level, slot, field, block, instrument, form, item, service,
+        column_name, level, slot, field, block, instrument, form, item, service, type,
         -- ',1,2,3,4,': short enough for DuckDB to store inline, so the join stays cheap
         ',' || array_to_string(allowed, ',') || ',' as allowed_codes,
         min_value, max_value, warn_max
@@ -28,7 +28,9 @@ answers as (
         c.source_row,
         f.*,
         c.raw_value,
-        pfc_int(c.raw_value) as answer_code
+        pfc_int(c.raw_value) as answer_code,
+        -- a quantity the contract types decimal (hours, pounds) may be 7.5; everything else is whole
+        case when f.type = 'decimal' then pfc_decimal(c.raw_value) else pfc_int(c.raw_value) end as answer_value
     from cells as c
     join answer_fields as f using (column_name)
     where pfc_text(c.raw_value) is not null
@@ -48,22 +50,22 @@ checked as (
     select
         *,
         case
-            when answer_code is null then 'invalid_type'
+            when answer_value is null then 'invalid_type'
             when allowed_codes is not null and strpos(allowed_codes, ',' || answer_code || ',') = 0 then 'not_allowed'
-            when answer_code < min_value or answer_code > max_value then 'out_of_range'
+            when answer_value < min_value or answer_value > max_value then 'out_of_range'
             when slot > 0 and child_has_error then 'child_block_rejected'
             when slot > 0 and person_id is null then 'answer_without_child'
-            when answer_code > warn_max then 'implausible'
+            when answer_value > warn_max then 'implausible'
         end as rule
     from with_person
 )
 select
     response_id, source_row, column_name, level, slot, field, block, instrument, form, item, service,
-    family_id, timepoint, person_id, answer_code,
+    family_id, timepoint, person_id, answer_code, answer_value,
     case when rule is not null then [pfc_issue(rule, column_name,
         case when rule = 'implausible' then 'warning' else 'error' end,
         case rule
-            when 'invalid_type' then column_name || ' is not a whole number'
+            when 'invalid_type' then column_name || case when type = 'decimal' then ' is not a number' else ' is not a whole number' end
             when 'not_allowed' then column_name || ' must be one of: ' || trim(replace(allowed_codes, ',', ', '), ', ')
             when 'out_of_range' then column_name || ' is outside ' || min_value || ' to ' || max_value
             when 'child_block_rejected' then 'child block ' || slot || ' was rejected (see its child_id issue)'

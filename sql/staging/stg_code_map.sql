@@ -8,6 +8,8 @@ select
     unit_cost_code,
     multiplier,
     category,
+    coalesce(priority_group, 'other') as priority_group,
+    coalesce(is_transfer, false) as is_transfer,
     note,
     source_row
 from chk_code_map
