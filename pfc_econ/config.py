@@ -75,6 +75,9 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         # Sensitivity: a log that covers one arm costs its category in that arm (parent report in the
         # other), instead of parent report for both arms (docs/costing.md "Like for like").
         "arm_specific_logs": (bool, False),
+        # Transfers (code_map.csv is_transfer: cash, vouchers) cancel in these perspectives and count
+        # in the others (docs/costing.md "Transfers"); [] counts them everywhere (a sensitivity).
+        "transfers_cancel_in": (list, ["societal"]),
         "source_arms": (dict, None),                   # filled from [sources.<name>] arms; source -> arms
         "site_multipliers": (dict, None),
         "dna_contact_share": ((int, float), None),
@@ -179,6 +182,9 @@ def _costing_defaults(costing: dict[str, Any], library: Path | None) -> dict[str
     if out["respondent_rule"] not in RESPONDENT_RULES:
         raise ConfigError(f"[costing] respondent_rule = {out['respondent_rule']!r}: "
                           f"expected one of {', '.join(RESPONDENT_RULES)}")
+    if any(p not in CEA_PERSPECTIVES for p in out["transfers_cancel_in"]):
+        raise ConfigError(f"[costing] transfers_cancel_in = {out['transfers_cancel_in']!r}: "
+                          f"expected perspectives from {', '.join(CEA_PERSPECTIVES)}")
     if not out["non_contact_ratios"]:
         out["non_contact_role_allowances"] = {}
     for role, value in out["non_contact_role_allowances"].items():

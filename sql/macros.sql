@@ -51,3 +51,8 @@ create or replace macro pfc_window_days(t0, t1, horizon, carry) as
         greatest(least(t1, horizon) - greatest(t0, 0), 0)
         + case when carry and horizon > t1 then horizon - t1 else 0 end
     end;
+
+-- The UK financial year (1 April to 31 March) of a date, as 'YYYY/YY': 2023-03-31 -> '2022/23'.
+create or replace macro pfc_financial_year(d) as
+    (year(d) - case when month(d) < 4 then 1 else 0 end)::varchar || '/'
+    || lpad(((year(d) - case when month(d) < 4 then 1 else 0 end + 1) % 100)::varchar, 2, '0');

@@ -199,3 +199,38 @@ def test_respondent_rule_most_complete(run):
     assert got["R_p2:1_su_gp_surgery_contacts"] and got["R_p2:su_social_worker_visit_contacts"]
     assert not got["R_p1:1_su_gp_surgery_contacts"] and not got["R_p1:su_food_bank_parcels"]
     assert got["R_p1:su_gp_surgery_contacts"]                     # a parent's own use: counted for each parent
+
+
+def test_voucher_and_taxi_under_each_perspective(run):
+    # docs/costing.md "Transfers": a voucher is a transfer (code_map.csv is_transfer), counted in the
+    # payer's perspectives and cancelled in the societal one by default; a taxi fare is a resource,
+    # counted in every perspective. Cash is deflated from the financial year of its payment date:
+    # with target 2024/25 and the GDP deflator (2023/24 = 96.11, 2024/25 = 100.00, inflation_indices.csv)
+    # £20 paid on 2023-07-20 is 20 × 100 / 96.11 and £12.50 on 2023-07-12 is 12.50 × 100 / 96.11.
+    nspcc = [NSPCC[1], NSPCC[1] | {"record_id": "N3", "contact_id": "C3", "contact_date": "2023-07-20",
+                                   "support_type": "vouchers", "support_amount_gbp": "20"}]
+    con = run(BASELINES + [SHORT], nspcc=nspcc)
+    # target price year 2023/24 (default): both paid in 2023/24, no deflation
+    got = dict(con.execute("""select source_record_id, (cost_gbp, is_transfer, cost_price_year) from fct_resource_use
+                              where source = 'nspcc_activity'""").fetchall())
+    assert got == {"N2": (12.5, False, "2023/24"), "N3": (20.0, True, "2023/24")}
+    by_perspective = dict(con.execute("""select perspective, cost_gbp from fct_family_cost_breakdown
+        where family_id = 'PFC-B-001' and period = 'follow_up' and category = 'direct_support'""").fetchall())
+    assert by_perspective == {"nhs_pss": 32.5, "public_sector": 32.5, "societal": 12.5}
+    # the alternative rule (a sensitivity): transfers counted in every perspective
+    con = run(BASELINES + [SHORT], nspcc=nspcc, toml="[costing]\ntransfers_cancel_in = []\n", out="everywhere")
+    by_perspective = dict(con.execute("""select perspective, cost_gbp from fct_family_cost_breakdown
+        where family_id = 'PFC-B-001' and period = 'follow_up' and category = 'direct_support'""").fetchall())
+    assert by_perspective == {"nhs_pss": 32.5, "public_sector": 32.5, "societal": 32.5}
+
+
+def test_cash_is_deflated_from_its_payment_date(make_study, run_study):
+    # docs/costing.md "Transfers": see the test above for the index values.
+    nspcc = [NSPCC[1], NSPCC[1] | {"record_id": "N3", "contact_id": "C3", "contact_date": "2023-07-20",
+                                   "support_type": "vouchers", "support_amount_gbp": "20"}]
+    config = make_study(questionnaire=BASELINES + [SHORT], nspcc=nspcc)
+    config.write_text(config.read_text().replace('name = "test"', 'name = "test"\ntarget_price_year = "2024/25"'))
+    con = run_study(config)
+    got = dict(con.execute("""select source_record_id, (cost_gbp, cost_price_year) from fct_resource_use
+                              where source = 'nspcc_activity'""").fetchall())
+    assert got == {"N2": (pytest.approx(12.5 * 100 / 96.11), "2023/24"), "N3": (pytest.approx(20 * 100 / 96.11), "2023/24")}

@@ -151,6 +151,7 @@ ranked as (
 questionnaire_rows as (
     select
         family_id, person_id, 'questionnaire' as source, period, null::date as activity_date,
+        assessment_date as price_date,
         service as resource_code, 'reported_use' as item_kind, null::varchar as activity_type,
         null::varchar as attendance,
         reported_quantity * prorate_factor * extrapolation_factor as quantity,
@@ -233,7 +234,8 @@ provider_placed as (
     select
         p.family_id, null::varchar as person_id, p.source,
         case when p.activity_date between w.window_start_date and w.window_end_date then 'follow_up' end as period,
-        p.activity_date, p.resource_code, p.item_kind, p.activity_type, p.attendance, p.quantity, p.quantity_unit,
+        p.activity_date, p.activity_date as price_date,
+        p.resource_code, p.item_kind, p.activity_type, p.attendance, p.quantity, p.quantity_unit,
         p.record_group_id, p.source_record_id,
         p.quantity is null as is_missing_quantity,
         case when p.quantity is null then 'quantity_blank' end as missing_reason,
@@ -255,6 +257,7 @@ select
     period,
     period is null as is_outside_window,
     activity_date,
+    price_date,
     resource_code,
     item_kind,
     activity_type,

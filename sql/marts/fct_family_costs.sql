@@ -37,6 +37,10 @@ items_in_perspective as (
     from items as i
     join perspectives as s on i.sector is null
         or i.sector in (select sector from perspective_sectors as ps where ps.perspective = s.perspective)
+    -- transfers (cash, vouchers) cancel in the perspectives of costing.transfers_cancel_in (default
+    -- societal: the payer's cost is the family's gain) and count in the others (docs/costing.md "Transfers")
+    where not (i.is_transfer
+               and list_contains(from_json(getvariable('costing.transfers_cancel_in'), '["VARCHAR"]'), s.perspective))
 ),
 totals as (
     select

@@ -2,7 +2,7 @@
 -- (the selected variant, site-adjusted), cost = quantity × code-map multiplier × unit cost, and
 -- is_selected, set by the source priority so that no item is counted twice. An item without a cost
 -- (unmapped code, no unit cost, no index path, unknown quantity) has a null cost and a cost_problem.
--- upstream: int_resource_use, stg_code_map, int_unit_costs_inflated, dim_family, run_settings
+-- upstream: int_resource_use, stg_code_map, int_unit_costs_inflated, stg_inflation_indices, dim_family, run_settings
 create or replace table fct_resource_use as
 with items as (
     select * from int_resource_use
@@ -12,6 +12,9 @@ code_map as (
 ),
 unit_costs as (
     select * from int_unit_costs_inflated where is_selected
+),
+indices as (
+    select index_code, price_year, index_value from stg_inflation_indices
 ),
 families as (
     select family_id, site, arm, is_withdrawn from dim_family
@@ -68,11 +71,21 @@ priced as (
         m.unit_cost_code,
         m.multiplier,
         m.category,
+        m.is_transfer,
         u.unit_cost_id,
         u.unit,
-        u.unit_cost_gbp as unit_cost_unadjusted_gbp,
+        -- Money (unit gbp) is in cash prices of its date: deflated from the financial year of the
+        -- payment (or the questionnaire) to the target year with the row's own index (docs/costing.md
+        -- "Transfers"); every other unit cost is already in the target year.
+        case when u.unit = 'gbp' and i.price_date is not null
+             then u.cost_source_gbp * u.index_to / nullif(cash.index_value, 0)
+             else u.unit_cost_gbp end as unit_cost_unadjusted_gbp,
+        case when u.unit = 'gbp' and i.price_date is not null then pfc_financial_year(i.price_date)
+             else u.source_price_year end as cost_price_year,
+        case when u.unit = 'gbp' and i.price_date is not null
+             then u.index_to is not null and cash.index_value > 0
+             else u.has_index_path end as has_index_path,
         u.sector,
-        u.has_index_path,
         f.site,
         f.arm,
         f.is_withdrawn,
@@ -95,6 +108,8 @@ priced as (
     from items as i
     left join code_map as m on m.source = i.source and m.source_code = i.resource_code
     left join unit_costs as u on u.unit_cost_code = m.unit_cost_code
+    left join indices as cash
+        on u.unit = 'gbp' and cash.index_code = u.inflation_index and cash.price_year = pfc_financial_year(i.price_date)
     left join families as f using (family_id)
 ),
 costed as (
@@ -138,6 +153,8 @@ select
     c.unit_cost_id,
     c.unit_cost_code,
     c.unit_cost_unadjusted_gbp,
+    c.cost_price_year,
+    coalesce(c.is_transfer, false) as is_transfer,
     c.site_multiplier,
     c.non_contact_factor,
     c.unit_cost_gbp,
