@@ -38,6 +38,13 @@ missing as (
     from items where is_missing_quantity and period is not null
     group by all
 ),
+cash_after_index as (
+    select 'cash_after_last_index_year', 'warning', source, family_id, period, resource_code, min(source_record_id), count(*),
+           count(*) || ' payment(s) dated after the last year of their inflation index: priced at its last year ('
+               || max(cost_price_year) || '), an assumption until the index is published'
+    from items where is_cash_after_last_index_year and is_selected
+    group by all
+),
 duplicates as (
     select 'duplicate_report', 'info', source, family_id, period, null, min(record_group_id), count(*),
            count(*) || ' answer(s) about a child or the family already counted from another response '
@@ -68,6 +75,7 @@ later_follow_ups as (
 )
 select * from no_index
 union all select * from duplicates
+union all select * from cash_after_index
 union all select * from later_follow_ups
 union all select * from unpriced
 union all select * from outside

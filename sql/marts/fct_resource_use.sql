@@ -16,6 +16,11 @@ unit_costs as (
 indices as (
     select index_code, price_year, index_value from stg_inflation_indices
 ),
+-- the last year each index prints: money paid after it is priced at that year's level (an
+-- assumption, flagged cash_after_last_index_year in audit_costing): its price level is not yet known
+index_last_year as (
+    select index_code, max(price_year) as last_price_year from stg_inflation_indices group by index_code
+),
 families as (
     select family_id, site, arm, is_withdrawn from dim_family
 ),
@@ -80,10 +85,13 @@ priced as (
         case when u.unit = 'gbp' and i.price_date is not null
              then u.cost_source_gbp * u.index_to / nullif(cash.index_value, 0)
              else u.unit_cost_gbp end as unit_cost_unadjusted_gbp,
-        case when u.unit = 'gbp' and i.price_date is not null then pfc_financial_year(i.price_date)
-             else u.source_price_year end as cost_price_year,
         case when u.unit = 'gbp' and i.price_date is not null
-             then u.index_to is not null and cash.index_value > 0
+             then least(pfc_financial_year(i.price_date), last.last_price_year)
+             else u.source_price_year end as cost_price_year,
+        u.unit = 'gbp' and i.price_date is not null
+            and pfc_financial_year(i.price_date) > last.last_price_year as is_cash_after_last_index_year,
+        case when u.unit = 'gbp' and i.price_date is not null
+             then coalesce(u.index_to is not null and cash.index_value > 0, false)
              else u.has_index_path end as has_index_path,
         u.sector,
         f.site,
@@ -108,8 +116,10 @@ priced as (
     from items as i
     left join code_map as m on m.source = i.source and m.source_code = i.resource_code
     left join unit_costs as u on u.unit_cost_code = m.unit_cost_code
+    left join index_last_year as last on last.index_code = u.inflation_index
     left join indices as cash
-        on u.unit = 'gbp' and cash.index_code = u.inflation_index and cash.price_year = pfc_financial_year(i.price_date)
+        on u.unit = 'gbp' and cash.index_code = u.inflation_index
+       and cash.price_year = least(pfc_financial_year(i.price_date), last.last_price_year)
     left join families as f using (family_id)
 ),
 costed as (
@@ -154,6 +164,7 @@ select
     c.unit_cost_code,
     c.unit_cost_unadjusted_gbp,
     c.cost_price_year,
+    coalesce(c.is_cash_after_last_index_year, false) as is_cash_after_last_index_year,
     coalesce(c.is_transfer, false) as is_transfer,
     c.site_multiplier,
     c.non_contact_factor,
