@@ -18,7 +18,10 @@ NSPCC_COLUMNS = ("record_id", "contact_id", "family_id", "contact_date", "activi
                  "staff_role", "contact_minutes", "travel_minutes", "mode", "attendance",
                  "support_type", "support_amount_gbp")
 SAU_COLUMNS = ("log_id", "family_id", "contact_date", "contact_type", "duration_minutes",
-               "travel_minutes", "attendees", "referral_to")
+               "travel_minutes", "attendees", "referral_to", "attendance")
+# Home visits the family missed (dna) or that were cancelled: ILLUSTRATIVE synthetic shares, an
+# assumption; the rest attended (blank means attended in the contract).
+SAU_HOME_VISIT_ATTENDANCE = (("attended", 0.88), ("dna", 0.08), ("cancelled_notice", 0.02), ("cancelled_late", 0.02))
 ROLES = np.array(["clinical_psychologist", "family_engagement_worker", "social_worker",
                   "child_psychiatrist", "team_manager"])
 CP, FEW, SW, PSY, TM = range(5)
@@ -215,6 +218,9 @@ def sau_log(fam: Families, rng: np.random.Generator, log_offset: int = 0) -> dic
         "travel_minutes": travel[order],
         "attendees": attendees.to_numpy(zero_copy_only=False).astype(object)[order],
         "referral_to": _pick(rng, np.array(REFERRALS, dtype=object), REFERRAL_P, m),
+        "attendance": np.where(ctype[order] == "home_visit", _pick(
+            rng, np.array([a for a, _ in SAU_HOME_VISIT_ATTENDANCE], dtype=object),
+            [p for _, p in SAU_HOME_VISIT_ATTENDANCE], m), "attended").astype(object),
     }
 
 
