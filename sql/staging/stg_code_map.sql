@@ -8,7 +8,7 @@ select
     unit_cost_code,
     multiplier,
     category,
-    coalesce(priority_group, 'other') as priority_group,
+    priority_group,   -- blank: the source's usual group (fct_resource_use)
     coalesce(is_transfer, false) as is_transfer,
     note,
     source_row
