@@ -71,6 +71,13 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
     # starting "rerun:" re-run the pipeline with a modified config and are slower.
     "cea": {
         "thresholds": (list, [20000, 30000]),
+        # Parent years of full capability (ICECAP-A) have no accepted threshold: an illustrative,
+        # labelled range (assumption), never the QALY thresholds.
+        "capability_thresholds": (list, [10000, 30000, 50000]),
+        "capability_grid_max": ((int, float), 100000),
+        "capability_grid_step": ((int, float), 2000),
+        # n_bootstrap: joint draws; under multiple imputation n_bootstrap / n_imputations
+        # bootstrap replicates of each imputed data set.
         "n_bootstrap": (int, 10000),
         "n_imputations": (int, 20),
         "seed": (int, 20240601),
@@ -79,6 +86,13 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "suppress_below": (int, 5),
         "base_case_perspective": (str, "nhs_pss"),
         "base_case_missing_data": (str, "multiple_imputation"),
+        # Population EVPI: families a year who would face the decision and the decision horizon
+        # are illustrative assumptions (set them for the decision at hand); discounting at 3.5% a
+        # year for costs and effects: NICE Guide to the Methods of Technology Appraisal (2008)
+        # §5.6.2, as quoted by ScHARR HEDS blog 5 Aug 2011 (secondary); NICE's reference case since.
+        "evpi_population_per_year": ((int, float), 1000),
+        "evpi_horizon_years": (int, 10),
+        "discount_rate": ((int, float), 0.035),
         "sensitivity": (list, ["perspective:public_sector", "perspective:societal",
                                "effect:parent_yfc", "missing_data:complete_case"]),
     },
@@ -171,6 +185,14 @@ def _check_cea(cea: dict[str, Any]) -> None:
     for key, low in (("n_bootstrap", 2), ("n_imputations", 2), ("suppress_below", 0), ("seed", 0)):
         if cea[key] < low:
             raise ConfigError(f"[cea] {key} = {cea[key]}: expected {low} or more")
+    capability = cea["capability_thresholds"]
+    if not all(isinstance(t, (int, float)) and t >= 0 for t in capability):
+        raise ConfigError(f"[cea] capability_thresholds = {capability!r}: expected a list of non-negative numbers")
+    if not 0 < cea["capability_grid_step"] <= cea["capability_grid_max"]:
+        raise ConfigError("[cea] capability_grid_step must be positive and at most capability_grid_max")
+    if cea["evpi_population_per_year"] < 0 or cea["evpi_horizon_years"] < 0 or not 0 <= cea["discount_rate"] < 1:
+        raise ConfigError("[cea] evpi_population_per_year and evpi_horizon_years must be non-negative and "
+                          "discount_rate between 0 and 1")
     if not 0 < cea["threshold_grid_step"] <= cea["threshold_grid_max"]:
         raise ConfigError("[cea] threshold_grid_step must be positive and at most threshold_grid_max")
     if cea["base_case_missing_data"] not in CEA_MISSING_DATA:

@@ -118,7 +118,11 @@ def test_summary_json_has_the_stable_shape(trial_results):
                      "missing_data:complete_case"]
     for entry in summary["analyses"]:
         assert list(entry)[: len(STABLE_KEYS)] == STABLE_KEYS
-        assert set(entry["nmb"]) == set(entry["prob_cost_effective"]) == {"20000", "30000"}
+        # QALY analyses use the NICE thresholds; capability has its own labelled range.
+        expected = {"10000", "30000", "50000"} if entry["effect"] == "parent_yfc" else {"20000", "30000"}
+        assert set(entry["nmb"]) == set(entry["prob_cost_effective"]) == expected
+        assert entry["n_draws"] == (300 if entry["status"] == "ok" else 0)  # FAST: 3 imputations × 100 replicates, or 300 complete-case replicates
+        assert ("capability" if entry["effect"] == "parent_yfc" else "QALY") in entry["threshold_label"]
         assert len(entry["incremental_cost_ci"]) == len(entry["incremental_qaly_ci"]) == 2
     base = summary["analyses"][0]
     assert base["status"] == "ok" and base["n_families"] > 20

@@ -26,9 +26,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pfc_econ.cea.bootstrap import bootstrap_incremental, build_threshold_grid, compute_acceptability_curve
+from pfc_econ.cea.bootstrap import bootstrap_incremental, build_threshold_grid
+from pfc_econ.cea.decisions import (DecisionCurves, compute_decision_curves, compute_population_multiplier,
+                                    format_probability)
 from pfc_econ.cea.estimates import ARMS, compute_icer
-from pfc_econ.cea.imputation import analyse_with_multiple_imputation
+from pfc_econ.cea.mi_boot import MultipleImputationResult, analyse_with_multiple_imputation, split_draws
 from pfc_econ.cea.specs import AnalysisSpec
 
 ANALYSIS_COLUMNS = ("cost", "effect", "baseline_cost", "baseline_effect")
@@ -52,11 +54,15 @@ class AnalysisResult:
         icer, quadrant: ``estimates.compute_icer`` of the point estimates.
         thresholds: thresholds (GBP per unit of effect).
         net_benefit, net_benefit_intervals: incremental NMB per threshold and its interval.
-        probability_cost_effective: P(NMB > 0) per threshold.
-        ceac_thresholds, ceac_probability: the CEAC.
-        replicate_cost, replicate_effect: bootstrap replicates for the CE plane (all
-            imputations' replicates stacked under MI; not used for MI intervals).
-        n_bootstrap, n_imputations, seed: how it was computed (n_imputations 0 = complete case).
+        probability_cost_effective: P(NMB > 0) per threshold: share of the joint draws.
+        ceac_thresholds, ceac_probability: the CEAC (from the draws).
+        replicate_cost, replicate_effect: the joint draws (bootstrap × imputation under MI,
+            bootstrap replicates under complete case); intervals under MI are Rubin's, not theirs.
+        n_bootstrap, n_imputations, seed: how it was computed (n_imputations 0 = complete case);
+            n_bootstrap is the number of joint draws.
+        curves: CEAC, frontier and EVPI over the threshold grid (None when not estimable).
+        threshold_label: what the thresholds are (e.g. 'GBP per QALY (NICE range)').
+        mi: the MI Boot result (None under complete case), for MNAR, composition and exports.
     """
 
     spec: AnalysisSpec
@@ -83,6 +89,10 @@ class AnalysisResult:
     n_bootstrap: int = 0
     n_imputations: int = 0
     seed: int | None = None
+    curves: DecisionCurves | None = None
+    threshold_label: str = ""
+    mi: MultipleImputationResult | None = None
+    table: pd.DataFrame | None = None
 
 
 def count_arms(frame: pd.DataFrame) -> tuple[int, int]:
@@ -102,19 +112,43 @@ def analyse_table(table: pd.DataFrame, spec: AnalysisSpec, cea: dict[str, Any]) 
     used = select_families(table, spec.missing_data)
     n_ips, n_sau = count_arms(used)
     counts = dict(n_families=len(used), n_intervention=n_ips, n_control=n_sau, n_excluded=len(table) - len(used))
-    thresholds = tuple(float(t) for t in cea["thresholds"])
-    grid = build_threshold_grid(float(cea["threshold_grid_max"]), float(cea["threshold_grid_step"]))
+    thresholds, grid, label = choose_thresholds(spec.effect, cea)
+    counts["threshold_label"] = label
     minimum = 2 if spec.missing_data == "complete_case" else 3
     if min(n_ips, n_sau) < minimum:
         return AnalysisResult(spec, STATUS_NOT_ESTIMABLE,
                               f"too few families with data: {n_ips} IPS, {n_sau} SAU (at least {minimum} per arm needed)",
                               thresholds=thresholds, **counts)
+    counts["table"] = used
     try:
         if spec.missing_data == "complete_case":
             return analyse_complete_case(used, spec, cea, thresholds, grid, counts)
         return analyse_imputed(used, spec, cea, thresholds, grid, counts)
     except (ValueError, np.linalg.LinAlgError) as exc:
+        counts.pop("table")
         return AnalysisResult(spec, STATUS_NOT_ESTIMABLE, f"not estimable: {exc}", thresholds=thresholds, **counts)
+
+
+def choose_thresholds(effect: str, cea: dict[str, Any]) -> tuple[tuple[float, ...], np.ndarray, str]:
+    """Thresholds, CEAC grid and label of an outcome: QALY thresholds for QALYs, capability ones for capability."""
+    if effect == "parent_yfc":
+        return (tuple(float(t) for t in cea["capability_thresholds"]),
+                build_threshold_grid(float(cea["capability_grid_max"]), float(cea["capability_grid_step"])),
+                CAPABILITY_LABEL)
+    return (tuple(float(t) for t in cea["thresholds"]),
+            build_threshold_grid(float(cea["threshold_grid_max"]), float(cea["threshold_grid_step"])), QALY_LABEL)
+
+
+QALY_LABEL = "GBP per QALY gained (NICE range, PMG36 2022)"
+CAPABILITY_LABEL = ("GBP per year of full capability (illustrative range: no accepted threshold exists; "
+                    "set [cea] capability_thresholds)")
+
+
+def build_curves(delta_cost: np.ndarray, delta_effect: np.ndarray, grid: np.ndarray, cea: dict[str, Any]) -> DecisionCurves:
+    """CEAC, frontier and EVPI of the draws over the grid, with the configured population."""
+    multiplier = compute_population_multiplier(float(cea["evpi_population_per_year"]), int(cea["evpi_horizon_years"]),
+                                               float(cea["discount_rate"]))
+    return compute_decision_curves(delta_cost, delta_effect, grid, multiplier)
 
 
 def analyse_complete_case(used, spec, cea, thresholds, grid, counts) -> AnalysisResult:
@@ -122,7 +156,7 @@ def analyse_complete_case(used, spec, cea, thresholds, grid, counts) -> Analysis
     result = bootstrap_incremental(used, n_replicates=int(cea["n_bootstrap"]), thresholds=thresholds,
                                    seed=int(cea["seed"]), is_stratified_by_site=True)
     icer = compute_icer(result.point.delta_cost, result.point.delta_effect)
-    curve = compute_acceptability_curve(result.delta_cost, result.delta_effect, grid)
+    curves = build_curves(result.delta_cost, result.delta_effect, grid, cea)
     return AnalysisResult(
         spec, STATUS_OK, "complete case; stratified bootstrap (arm × site), percentile intervals", **counts,
         delta_cost=result.point.delta_cost, cost_interval=result.cost_interval,
@@ -130,18 +164,23 @@ def analyse_complete_case(used, spec, cea, thresholds, grid, counts) -> Analysis
         icer=icer.icer, quadrant=icer.quadrant, thresholds=thresholds,
         net_benefit=result.net_benefit, net_benefit_intervals=result.net_benefit_intervals,
         probability_cost_effective=result.probability_cost_effective,
-        ceac_thresholds=curve.thresholds, ceac_probability=curve.probability_cost_effective,
+        ceac_thresholds=curves.thresholds, ceac_probability=curves.probability_cost_effective,
         replicate_cost=result.delta_cost, replicate_effect=result.delta_effect,
-        n_bootstrap=result.n_replicates, n_imputations=0, seed=int(cea["seed"]))
+        n_bootstrap=result.n_replicates, n_imputations=0, seed=int(cea["seed"]), curves=curves)
 
 
-def analyse_imputed(used, spec, cea, thresholds, grid, counts) -> AnalysisResult:
-    """MI Boot: impute within arm, bootstrap each data set, pool by Rubin's rules."""
+def analyse_imputed(used, spec, cea, thresholds, grid, counts, imputer=None) -> AnalysisResult:
+    """MI Boot: impute within arm, bootstrap each data set, pool by Rubin's rules; decisions from the draws."""
+    n_imputations = int(cea["n_imputations"])
     result = analyse_with_multiple_imputation(
-        used, n_imputations=int(cea["n_imputations"]), n_replicates=int(cea["n_bootstrap"]),
-        thresholds=thresholds, threshold_grid=grid, seed=int(cea["seed"]), is_stratified_by_site=True)
+        used, n_imputations=n_imputations, n_replicates=int(cea["n_bootstrap"]), thresholds=thresholds,
+        seed=int(cea["seed"]), is_stratified_by_site=True, imputer=imputer,
+        replicates_per_imputation=split_draws(int(cea["n_bootstrap"]), n_imputations))
     icer = compute_icer(result.cost.estimate, result.effect.estimate)
     missing = ", ".join(f"{k} {v}" for k, v in result.n_missing.items() if v)
+    draws_cost, draws_effect = result.delta_cost_replicates.ravel(), result.delta_effect_replicates.ravel()
+    curves = build_curves(draws_cost, draws_effect, grid, cea)
+    chosen = compute_decision_curves(draws_cost, draws_effect, thresholds)
     return AnalysisResult(
         spec, STATUS_OK, f"multiple imputation (MI Boot), values imputed: {missing or 'none'}", **counts,
         delta_cost=result.cost.estimate, cost_interval=result.cost.interval,
@@ -149,11 +188,11 @@ def analyse_imputed(used, spec, cea, thresholds, grid, counts) -> AnalysisResult
         icer=icer.icer, quadrant=icer.quadrant, thresholds=thresholds,
         net_benefit=tuple(p.estimate for p in result.net_benefit),
         net_benefit_intervals=tuple(p.interval for p in result.net_benefit),
-        probability_cost_effective=result.probability_cost_effective,
-        ceac_thresholds=result.acceptability_curve.thresholds,
-        ceac_probability=result.acceptability_curve.probability_cost_effective,
-        replicate_cost=result.delta_cost_replicates.ravel(), replicate_effect=result.delta_effect_replicates.ravel(),
-        n_bootstrap=int(cea["n_bootstrap"]), n_imputations=int(cea["n_imputations"]), seed=int(cea["seed"]))
+        probability_cost_effective=tuple(float(p) for p in chosen.probability_cost_effective),
+        ceac_thresholds=curves.thresholds, ceac_probability=curves.probability_cost_effective,
+        replicate_cost=draws_cost, replicate_effect=draws_effect,
+        n_bootstrap=result.n_draws, n_imputations=n_imputations, seed=int(cea["seed"]),
+        curves=curves, mi=result)
 
 
 def to_number(value: float) -> float | None:
@@ -201,5 +240,10 @@ def summarise_result(result: AnalysisResult) -> dict[str, Any]:
         "n_bootstrap": result.n_bootstrap,
         "n_imputations": result.n_imputations,
         "seed": result.seed,
+        "threshold_label": result.threshold_label,
+        "n_draws": result.curves.n_draws if result.curves else 0,
+        "prob_cost_effective_display": {
+            k: format_probability(v, result.curves.n_draws) if result.curves and v is not None else None
+            for k, v in probability.items()},
     }
 

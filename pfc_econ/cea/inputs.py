@@ -69,4 +69,6 @@ def read_analysis_table(con: duckdb.DuckDBPyConnection, perspective: str, effect
         f"""select family_id, arm, site, cost_gbp as cost, {effect} as effect,
                    baseline_cost_gbp as baseline_cost, {BASELINE_EFFECT[effect]} as baseline_effect
             from fct_cea_input where perspective = ? order by family_id""",
-        [perspective]).df().astype({"cost": float, "effect": float, "baseline_cost": float, "baseline_effect": float})
+        [perspective]).df().astype({"cost": float, "effect": float, "baseline_cost": float, "baseline_effect": float,
+                                    # numpy strings: pandas' Arrow strings are slow to compare row by row
+                                    "family_id": object, "arm": object, "site": object})

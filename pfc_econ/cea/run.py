@@ -17,6 +17,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from pfc_econ.cea.analysis import AnalysisResult, analyse_table, summarise_result
+from pfc_econ.cea.outputs import write_decision_outputs
 from pfc_econ.cea.inputs import open_results_folder, read_analysis_table
 from pfc_econ.cea.plots import plot_acceptability_curves, plot_ce_plane, plot_cost_distributions
 from pfc_econ.cea.report import describe_sample, render_report, write_workbook
@@ -55,8 +56,10 @@ def run_analyses(results_dir: Path, overrides: dict[str, Any] | None = None,
     folder = open_results_folder(results_dir, overrides)
     results = []
     with folder.connect() as con:
-        for spec in build_analysis_specs(folder.cea):
+        specs = build_analysis_specs(folder.cea)
+        for number, spec in enumerate(specs, start=1):
             start = time.perf_counter()
+            say(f"  [{number}/{len(specs)}] {spec.name}: {spec.missing_data.replace('_', ' ')} ...")
             if spec.needs_rerun:
                 say(f"  {spec.name}: re-running the pipeline with the modified config")
                 table = read_rerun_table(folder, spec)
@@ -85,7 +88,8 @@ def run_cea(results_dir: Path, overrides: dict[str, Any] | None = None,
         "is_shareable": False,
         "note": "for scripts: counts are not suppressed; share report.html, summary.xlsx or the CSV tables",
     }
-    files = [out / "summary.json"]
+    files = write_decision_outputs(out, results, cea, summary)
+    files.insert(0, out / "summary.json")
     files[0].write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n", encoding="utf-8")
 
     with folder.connect() as con:

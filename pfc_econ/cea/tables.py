@@ -166,8 +166,11 @@ def build_sensitivity_table(summaries: Sequence[dict[str, Any]]) -> pd.DataFrame
                "effect": s["effect"], "icer": s["icer"], "quadrant": s["quadrant"]}
         for key, value in s["nmb"].items():
             row[f"nmb_{key}"] = value
+        # P(cost-effective) as the draws resolve it ("<0.0001" rather than 0 or 2e-13).
+        display = s.get("prob_cost_effective_display") or {}
         for key, value in s["prob_cost_effective"].items():
-            row[f"prob_ce_{key}"] = value
+            row[f"prob_ce_{key}"] = display.get(key) or value
+        row["threshold_unit"] = s.get("threshold_label", "")
         row["message"] = s["message"]
         rows.append(row)
     return pd.DataFrame(rows)

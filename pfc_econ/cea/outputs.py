@@ -1,0 +1,100 @@
+"""What ``pfc-econ cea`` hands on beyond the analyses: the draws, the CEAC, EVPI and frontier.
+
+Files (in DIR/cea/, for continuing in R or Stata): ``draws.parquet`` (every analysis's joint
+draws of incremental cost and effect: analysis, imputation, replicate, delta_cost, delta_effect),
+``ceac.csv`` (CEAC and frontier per analysis over its threshold grid) and ``evpi.csv`` (per-
+family and population EVPI over the same grid). Keys added to summary.json: ``thresholds``
+(per outcome, the threshold list and what it is), ``evpi`` and ``frontier`` (base case, at each
+configured threshold). Draws carry no family identifier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pfc_econ.cea.analysis import (CAPABILITY_LABEL, QALY_LABEL, STATUS_OK, AnalysisResult, build_curves, threshold_key,
+                                   to_number)
+from pfc_econ.cea.decisions import compute_decision_curves, format_probability
+
+
+def build_draws_table(results: Sequence[AnalysisResult]) -> pd.DataFrame:
+    """One row per analysis × joint draw (imputation 0 = complete case)."""
+    frames = []
+    for result in results:
+        if result.status != STATUS_OK:
+            continue
+        if result.mi is not None:
+            m, b = result.mi.delta_cost_replicates.shape
+            imputation, replicate = np.repeat(np.arange(1, m + 1), b), np.tile(np.arange(1, b + 1), m)
+        else:
+            imputation, replicate = np.zeros(len(result.replicate_cost), dtype=int), np.arange(1, len(result.replicate_cost) + 1)
+        frames.append(pd.DataFrame({"analysis": result.spec.name, "effect": result.spec.effect,
+                                    "imputation": imputation, "replicate": replicate,
+                                    "delta_cost": result.replicate_cost, "delta_effect": result.replicate_effect}))
+    columns = ["analysis", "effect", "imputation", "replicate", "delta_cost", "delta_effect"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+def build_curve_tables(results: Sequence[AnalysisResult]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(ceac, evpi) tables over each analysis's threshold grid."""
+    ceac, evpi = [], []
+    for result in results:
+        curves = result.curves
+        if result.status != STATUS_OK or curves is None:
+            continue
+        common = {"analysis": result.spec.name, "effect": result.spec.effect, "threshold_gbp": curves.thresholds,
+                  "threshold_unit": result.threshold_label}
+        ceac.append(pd.DataFrame({**common, "prob_cost_effective": curves.probability_cost_effective,
+                                  "prob_cost_effective_display": [format_probability(p, curves.n_draws)
+                                                                  for p in curves.probability_cost_effective],
+                                  "expected_inb_gbp": curves.expected_net_benefit,
+                                  "frontier_option": curves.frontier_option,
+                                  "frontier_probability": curves.frontier_probability, "n_draws": curves.n_draws}))
+        evpi.append(pd.DataFrame({**common, "evpi_per_family_gbp": curves.evpi_per_family,
+                                  "evpi_population_gbp": curves.evpi_population,
+                                  "discounted_families": curves.population_multiplier, "n_draws": curves.n_draws}))
+    return (pd.concat(ceac, ignore_index=True) if ceac else pd.DataFrame(),
+            pd.concat(evpi, ignore_index=True) if evpi else pd.DataFrame())
+
+
+def summarise_decisions(base: AnalysisResult, cea: dict[str, Any]) -> dict[str, Any]:
+    """summary.json ``evpi`` and ``frontier`` of the base case at its configured thresholds."""
+    if base.status != STATUS_OK:
+        return {"evpi": {}, "frontier": {}}
+    grid_curves = build_curves(base.replicate_cost, base.replicate_effect, np.asarray(base.thresholds), cea)
+    chosen = compute_decision_curves(base.replicate_cost, base.replicate_effect, base.thresholds,
+                                     grid_curves.population_multiplier)
+    evpi, frontier = {}, {}
+    for i, threshold in enumerate(base.thresholds):
+        key = threshold_key(threshold)
+        evpi[key] = {"per_family_gbp": to_number(chosen.evpi_per_family[i]),
+                     "population_gbp": to_number(chosen.evpi_population[i])}
+        frontier[key] = {"option": str(chosen.frontier_option[i]),
+                         "probability": to_number(chosen.frontier_probability[i]),
+                         "probability_display": format_probability(float(chosen.frontier_probability[i]), chosen.n_draws)}
+    evpi["population"] = {"families_per_year": float(cea["evpi_population_per_year"]),
+                          "horizon_years": int(cea["evpi_horizon_years"]), "discount_rate": float(cea["discount_rate"]),
+                          "discounted_families": chosen.population_multiplier,
+                          "note": "population and horizon are illustrative settings ([cea] evpi_*), not estimates"}
+    return {"evpi": evpi, "frontier": frontier}
+
+
+def write_decision_outputs(out: Path, results: Sequence[AnalysisResult], cea: dict[str, Any],
+                           summary: dict[str, Any]) -> list[Path]:
+    """Write draws.parquet, ceac.csv and evpi.csv; add thresholds, evpi and frontier to ``summary``."""
+    summary["thresholds"] = {
+        "child_qaly": {"values_gbp": [float(t) for t in cea["thresholds"]], "label": QALY_LABEL},
+        "parent_yfc": {"values_gbp": [float(t) for t in cea["capability_thresholds"]], "label": CAPABILITY_LABEL},
+    }
+    summary.update(summarise_decisions(results[0], cea))
+    files = [out / "draws.parquet", out / "ceac.csv", out / "evpi.csv"]
+    build_draws_table(results).to_parquet(files[0], index=False)
+    ceac, evpi = build_curve_tables(results)
+    ceac.to_csv(files[1], index=False)
+    evpi.to_csv(files[2], index=False)
+    return files
