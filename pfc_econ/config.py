@@ -66,7 +66,8 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
     # Cost-effectiveness analysis (pfc-econ cea). Thresholds: NICE's £20,000-£30,000 per QALY
     # (PMG36 2022, carried from PMG9 2013 §6.3); n_imputations: White, Royston & Wood 2011 §7;
     # the CEAC grid and seed are presentation choices. base_case_missing_data: how the base case
-    # treats missing costs and effects (multiple_imputation = MI Boot, Schomaker & Heumann 2018).
+    # treats missing costs and effects (MI Boot, Schomaker & Heumann 2018, of the missing cost
+    # components = component_imputation, Faria et al. 2014; of totals = multiple_imputation).
     # sensitivity: analyses reported as rows of one table (see docs/cea.md for the names); those
     # starting "rerun:" re-run the pipeline with a modified config and are slower.
     "cea": {
@@ -85,7 +86,7 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "threshold_grid_step": ((int, float), 1000),
         "suppress_below": (int, 5),
         "base_case_perspective": (str, "nhs_pss"),
-        "base_case_missing_data": (str, "multiple_imputation"),
+        "base_case_missing_data": (str, "component_imputation"),
         # Population EVPI: families a year who would face the decision and the decision horizon
         # are illustrative assumptions (set them for the decision at hand); discounting at 3.5% a
         # year for costs and effects: NICE Guide to the Methods of Technology Appraisal (2008)
@@ -94,7 +95,8 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "evpi_horizon_years": (int, 10),
         "discount_rate": ((int, float), 0.035),
         "sensitivity": (list, ["perspective:public_sector", "perspective:societal",
-                               "effect:parent_yfc", "missing_data:complete_case"]),
+                               "effect:parent_yfc", "missing_data:multiple_imputation",
+                               "missing_data:complete_case"]),
     },
 }
 INDEX_CHILD_RULES = ("youngest_under_5", "all_under_5_sum", "all_under_5_mean")
@@ -173,7 +175,7 @@ def _costing_defaults(costing: dict[str, Any], library: Path | None) -> dict[str
     return out
 
 
-CEA_MISSING_DATA = ("multiple_imputation", "complete_case")
+CEA_MISSING_DATA = ("component_imputation", "multiple_imputation", "complete_case")
 CEA_PERSPECTIVES = ("nhs_pss", "public_sector", "societal")
 
 

@@ -115,7 +115,7 @@ def test_summary_json_has_the_stable_shape(trial_results):
     summary = json.loads((trial_results.folder / "summary.json").read_text())
     names = [entry["name"] for entry in summary["analyses"]]
     assert names == ["base_case", "perspective:public_sector", "perspective:societal", "effect:parent_yfc",
-                     "missing_data:complete_case"]
+                     "missing_data:multiple_imputation", "missing_data:complete_case"]
     for entry in summary["analyses"]:
         assert list(entry)[: len(STABLE_KEYS)] == STABLE_KEYS
         # QALY analyses use the NICE thresholds; capability has its own labelled range.
@@ -210,7 +210,7 @@ def test_rerun_sensitivity_runs_the_pipeline_with_the_change(make_study, tmp_pat
         assert con.execute("""select cost_status from fct_family_costs where family_id = 'PFC-B-002'
                               and period = 'follow_up' and perspective = 'nhs_pss'""").fetchone() == ("partial",)
     folder = open_results_folder(tmp_path / "results")
-    table = read_rerun_table(folder, parse_sensitivity("rerun:blank_gate_as_zero"))
+    table, _ = read_rerun_table(folder, parse_sensitivity("rerun:blank_gate_as_zero"))
     cost = table.set_index("family_id")["cost"]
     # with the blank gate read as not used, the family's follow-up cost is complete: its SAU log
     # social work only: the hand-made log's CIN meeting, 60 min, at the shipped hourly rates —

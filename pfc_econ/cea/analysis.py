@@ -27,11 +27,13 @@ import numpy as np
 import pandas as pd
 
 from pfc_econ.cea.bootstrap import bootstrap_incremental, build_threshold_grid
+from pfc_econ.cea.component_imputation import make_component_imputer
+from pfc_econ.cea.components import CostComponents
 from pfc_econ.cea.decisions import (DecisionCurves, compute_decision_curves, compute_population_multiplier,
                                     format_probability)
 from pfc_econ.cea.estimates import ARMS, compute_icer
 from pfc_econ.cea.mi_boot import MultipleImputationResult, analyse_with_multiple_imputation, split_draws
-from pfc_econ.cea.specs import AnalysisSpec
+from pfc_econ.cea.specs import MISSING_DATA_LABELS, AnalysisSpec
 
 ANALYSIS_COLUMNS = ("cost", "effect", "baseline_cost", "baseline_effect")
 STATUS_OK = "ok"
@@ -107,8 +109,12 @@ def select_families(table: pd.DataFrame, missing_data: str) -> pd.DataFrame:
     return table[keep].reset_index(drop=True)
 
 
-def analyse_table(table: pd.DataFrame, spec: AnalysisSpec, cea: dict[str, Any]) -> AnalysisResult:
-    """Analyse one per-family table as ``spec`` says, with the ``[cea]`` settings."""
+def analyse_table(table: pd.DataFrame, spec: AnalysisSpec, cea: dict[str, Any],
+                  components: CostComponents | None = None) -> AnalysisResult:
+    """Analyse one per-family table as ``spec`` says, with the ``[cea]`` settings.
+
+    Component imputation needs the perspective's ``components`` (``components.read_cost_components``).
+    """
     used = select_families(table, spec.missing_data)
     n_ips, n_sau = count_arms(used)
     counts = dict(n_families=len(used), n_intervention=n_ips, n_control=n_sau, n_excluded=len(table) - len(used))
@@ -123,6 +129,10 @@ def analyse_table(table: pd.DataFrame, spec: AnalysisSpec, cea: dict[str, Any]) 
     try:
         if spec.missing_data == "complete_case":
             return analyse_complete_case(used, spec, cea, thresholds, grid, counts)
+        if spec.missing_data == "component_imputation":
+            if components is None:
+                raise ValueError("component imputation needs the cost components of the perspective")
+            return analyse_imputed(used, spec, cea, thresholds, grid, counts, make_component_imputer(components))
         return analyse_imputed(used, spec, cea, thresholds, grid, counts)
     except (ValueError, np.linalg.LinAlgError) as exc:
         counts.pop("table")
@@ -177,12 +187,12 @@ def analyse_imputed(used, spec, cea, thresholds, grid, counts, imputer=None) -> 
         seed=int(cea["seed"]), is_stratified_by_site=True, imputer=imputer,
         replicates_per_imputation=split_draws(int(cea["n_bootstrap"]), n_imputations))
     icer = compute_icer(result.cost.estimate, result.effect.estimate)
-    missing = ", ".join(f"{k} {v}" for k, v in result.n_missing.items() if v)
+    missing = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.n_missing.items() if v)
     draws_cost, draws_effect = result.delta_cost_replicates.ravel(), result.delta_effect_replicates.ravel()
     curves = build_curves(draws_cost, draws_effect, grid, cea)
     chosen = compute_decision_curves(draws_cost, draws_effect, thresholds)
     return AnalysisResult(
-        spec, STATUS_OK, f"multiple imputation (MI Boot), values imputed: {missing or 'none'}", **counts,
+        spec, STATUS_OK, f"{MISSING_DATA_LABELS[spec.missing_data]} (MI Boot), values imputed: {missing or 'none'}", **counts,
         delta_cost=result.cost.estimate, cost_interval=result.cost.interval,
         delta_effect=result.effect.estimate, effect_interval=result.effect.interval,
         icer=icer.icer, quadrant=icer.quadrant, thresholds=thresholds,

@@ -5,7 +5,8 @@ draws of incremental cost and effect: analysis, imputation, replicate, delta_cos
 ``ceac.csv`` (CEAC and frontier per analysis over its threshold grid) and ``evpi.csv`` (per-
 family and population EVPI over the same grid). Keys added to summary.json: ``thresholds``
 (per outcome, the threshold list and what it is), ``evpi`` and ``frontier`` (base case, at each
-configured threshold). Draws carry no family identifier.
+configured threshold), ``cost_composition`` (per analysis and arm). Draws carry no family
+identifier.
 """
 
 from __future__ import annotations
@@ -84,6 +85,33 @@ def summarise_decisions(base: AnalysisResult, cea: dict[str, Any]) -> dict[str, 
     return {"evpi": evpi, "frontier": frontier}
 
 
+def summarise_cost_composition(result: AnalysisResult) -> dict[str, Any]:
+    """Per arm: how much of the cost was observed, structurally zero and imputed (see components.py).
+
+    Under component imputation the cell shares come from the cost components; under total-level
+    imputation only the cost shares are known (a missing total is imputed whole); under complete
+    case everything used was observed.
+    """
+    if result.mi is None:
+        return {"method": result.spec.missing_data, "note": "complete case: only observed costs are used"}
+    imputed = result.mi.imputed
+    if imputed.composition:
+        return {"method": result.spec.missing_data, "by_arm": {arm: {k: to_number(v) if isinstance(v, float) else v
+                                                                      for k, v in shares.items()}
+                                                                for arm, shares in imputed.composition.items()}}
+    arm = result.table["arm"].to_numpy()
+    total = imputed.values["cost"]
+    by_arm = {}
+    for name in ("IPS", "SAU"):
+        rows = arm == name
+        mean_total, mean_imputed = float(total[:, rows].mean()), float(imputed.imputed_cost[:, rows].mean())
+        by_arm[name] = {"n_families": int(rows.sum()),
+                        "cost_share_observed": to_number(1 - mean_imputed / mean_total) if mean_total else None,
+                        "cost_share_imputed": to_number(mean_imputed / mean_total) if mean_total else None,
+                        "mean_cost_imputed_gbp": to_number(mean_imputed)}
+    return {"method": result.spec.missing_data, "by_arm": by_arm}
+
+
 def write_decision_outputs(out: Path, results: Sequence[AnalysisResult], cea: dict[str, Any],
                            summary: dict[str, Any]) -> list[Path]:
     """Write draws.parquet, ceac.csv and evpi.csv; add thresholds, evpi and frontier to ``summary``."""
@@ -92,6 +120,7 @@ def write_decision_outputs(out: Path, results: Sequence[AnalysisResult], cea: di
         "parent_yfc": {"values_gbp": [float(t) for t in cea["capability_thresholds"]], "label": CAPABILITY_LABEL},
     }
     summary.update(summarise_decisions(results[0], cea))
+    summary["cost_composition"] = {r.spec.name: summarise_cost_composition(r) for r in results if r.status == STATUS_OK}
     files = [out / "draws.parquet", out / "ceac.csv", out / "evpi.csv"]
     build_draws_table(results).to_parquet(files[0], index=False)
     ceac, evpi = build_curve_tables(results)

@@ -18,6 +18,7 @@ import pandas as pd
 
 from pfc_econ.cea.analysis import AnalysisResult, analyse_table, summarise_result
 from pfc_econ.cea.outputs import write_decision_outputs
+from pfc_econ.cea.components import read_cost_components
 from pfc_econ.cea.inputs import open_results_folder, read_analysis_table
 from pfc_econ.cea.plots import plot_acceptability_curves, plot_ce_plane, plot_cost_distributions
 from pfc_econ.cea.report import describe_sample, render_report, write_workbook
@@ -62,10 +63,11 @@ def run_analyses(results_dir: Path, overrides: dict[str, Any] | None = None,
             say(f"  [{number}/{len(specs)}] {spec.name}: {spec.missing_data.replace('_', ' ')} ...")
             if spec.needs_rerun:
                 say(f"  {spec.name}: re-running the pipeline with the modified config")
-                table = read_rerun_table(folder, spec)
+                table, components = read_rerun_table(folder, spec)
             else:
                 table = read_analysis_table(con, spec.perspective, spec.effect)
-            result = analyse_table(table, spec, folder.cea)
+                components = read_cost_components(con, spec.perspective) if spec.missing_data == "component_imputation" else None
+            result = analyse_table(table, spec, folder.cea, components)
             results.append(result)
             say(f"  {spec.name:<36} {result.status:<14} {result.n_families:>6} families  "
                 f"{time.perf_counter() - start:6.1f} s")

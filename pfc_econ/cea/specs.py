@@ -7,7 +7,7 @@ Each sensitivity analysis changes exactly one thing from the base case and is na
 | --- | --- |
 | ``perspective:public_sector``, ``perspective:societal`` | the costing perspective |
 | ``effect:parent_yfc`` | effect = parent years of full capability (ICECAP-A) instead of child QALYs |
-| ``missing_data:complete_case`` / ``missing_data:multiple_imputation`` | the missing-data method |
+| ``missing_data:complete_case`` / ``missing_data:multiple_imputation`` (totals) / ``missing_data:component_imputation`` | the missing-data method |
 | ``rerun:parent_report_only`` | social work costed from parent report in both arms (pipeline re-run) |
 | ``rerun:blank_gate_as_zero`` | a service with gate and count both blank read as not used (pipeline re-run) |
 | ``rerun:mapping=NAME`` | PedsQL-to-CHU9D mapping (pipeline re-run), e.g. ``rerun:mapping=kelly_2023`` |
@@ -22,7 +22,10 @@ from typing import Any
 
 PERSPECTIVES = ("nhs_pss", "public_sector", "societal")
 EFFECTS = {"child_qaly": "child QALYs", "parent_yfc": "parent years of full capability"}
-MISSING_DATA = ("multiple_imputation", "complete_case")
+MISSING_DATA = ("component_imputation", "multiple_imputation", "complete_case")
+MISSING_DATA_LABELS = {"component_imputation": "multiple imputation of the missing cost components",
+                       "multiple_imputation": "multiple imputation of total costs",
+                       "complete_case": "complete case"}
 INDEX_CHILD_RULES = ("youngest_under_5", "all_under_5_sum", "all_under_5_mean")
 BASE_CASE = "base_case"
 
@@ -58,19 +61,19 @@ def build_base_case(cea: dict[str, Any]) -> AnalysisSpec:
     method = cea["base_case_missing_data"]
     return AnalysisSpec(BASE_CASE, cea["base_case_perspective"], "child_qaly", method, (),
                         f"base case: {cea['base_case_perspective']} perspective, child QALYs, "
-                        f"{method.replace('_', ' ')}, adjusted for baseline and site")
+                        f"{MISSING_DATA_LABELS[method]}, adjusted for baseline and site")
 
 
 def parse_sensitivity(name: str, base: AnalysisSpec | None = None) -> AnalysisSpec:
     """The AnalysisSpec of a sensitivity name (see the module docstring); ValueError if unknown."""
-    base = base or AnalysisSpec(BASE_CASE, "nhs_pss", "child_qaly", "multiple_imputation")
+    base = base or AnalysisSpec(BASE_CASE, "nhs_pss", "child_qaly", "component_imputation")
     kind, _, value = str(name).partition(":")
     if kind == "perspective" and value in PERSPECTIVES:
         return replace(base, name=name, perspective=value, description=f"perspective: {value}")
     if kind == "effect" and value in EFFECTS:
         return replace(base, name=name, effect=value, description=f"effect: {EFFECTS[value]}")
     if kind == "missing_data" and value in MISSING_DATA:
-        return replace(base, name=name, missing_data=value, description=f"missing data: {value.replace('_', ' ')}")
+        return replace(base, name=name, missing_data=value, description=f"missing data: {MISSING_DATA_LABELS[value]}")
     if kind == "rerun":
         key, _, setting = value.partition("=")
         if key == "parent_report_only" and not setting:
