@@ -31,12 +31,16 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "followup_max_months": (int, 6),
     },
     "run": {"threads": (int, 0), "memory_limit": (str, "")},
+    # exports/: csv = "auto" (every mart and audit that fits an Excel sheet; larger tables are
+    # Parquet only), "all" or "none". Parquet and the Stata .dta are always written.
+    "exports": {"csv": (str, "auto")},
     # Outcome scoring. Defaults are cited in instruments/: ghq12_rules.toml [caseness.default]
     # (>= 4, HSE 2012), bcap_rules.toml [cutoffs.default] (12) and [cutoffs.sensitive] (9).
     "outcomes": {
         "mapping": (str, "kelly_2023"),
         "index_child_rule": (str, "youngest_under_5"),
         "ghq_caseness_threshold": (int, 4),
+        "cghq_caseness_threshold": (int, 4),       # ghq12_rules.toml [caseness.cghq] (Donath 2001)
         "bcap_cutoff": (int, 12),
         "bcap_cutoff_sensitive": (int, 9),
         "bcap_key_file": (str, "bcap_key_synthetic.csv"),
@@ -291,6 +295,9 @@ def parse_config(raw: dict[str, Any], path: Path) -> StudyConfig:
     except ValueError as exc:
         raise ConfigError(f"[outcomes] {exc}") from None
     _check_cea(extra["cea"])
+    from .exports import CSV_CHOICES
+    if extra["exports"]["csv"] not in CSV_CHOICES:
+        raise ConfigError(f"[exports] csv = {extra['exports']['csv']!r}: expected one of {', '.join(CSV_CHOICES)}")
     extra["costing"] = _costing_defaults(extra["costing"], sources["unit_costs"].path)
     run = _check_keys("run", raw.get("run", {}), "run")
     if run["threads"] < 0:

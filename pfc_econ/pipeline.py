@@ -23,14 +23,12 @@ from .checks import build_check_sql
 from .config import StudyConfig
 from .contracts import SOURCE_ORDER, contract_rows, load_contracts
 from .docs import apply_comments
+from .exports import export_tables
 from .manifest import file_sha256, library_version
 from .models import Model, order_models, run_models, run_macros, sql_models
 from .paths import IS_PACKAGED, ROOT
 from .readers import create_empty_raw, q, read_table
 from .reference_data import load_reference_data
-
-EXPORT_PREFIXES = ("dim_", "fct_", "audit_")
-
 
 @dataclass(frozen=True)
 class RunResult:
@@ -127,17 +125,6 @@ def _code_version() -> str:
     return f"{__version__}+{commit}" if commit else __version__
 
 
-def _export(con, out: Path) -> list[str]:
-    (out / "exports").mkdir()
-    names = [r[0] for r in con.execute(
-        "select table_name from duckdb_tables() where schema_name = 'main' order by 1").fetchall()
-        if r[0].startswith(EXPORT_PREFIXES)]
-    for name in names:
-        con.execute(f"copy {q(name)} to '{out / 'exports' / (name + '.parquet')}' (format parquet)")
-        con.execute(f"copy {q(name)} to '{out / 'exports' / (name + '.csv')}' (header)")
-    return names
-
-
 def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], None] | None = None) -> RunResult:
     """Run the whole pipeline for ``config`` into ``out_dir`` (written completely or not at all)."""
     say = progress or (lambda _: None)
@@ -174,9 +161,12 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
         row_counts = {name: con.execute(f"select count(*) from {q(name)}").fetchone()[0] for name in tables}
         say("writing results")
         start = time.perf_counter()
-        exported = _export(con, work)
+        exported = export_tables(con, work, config.settings("exports")["csv"])
         timings["export"] = time.perf_counter() - start
-        say(f"  exports      {len(exported)} tables as Parquet and CSV       {timings['export']:7.2f} s")
+        say(f"  exports      {len(exported.tables)} tables, {len(exported.files)} files          {timings['export']:7.2f} s")
+        for name in exported.parquet_only:
+            say(f"  exports      {name}: Parquet only, more rows than an Excel sheet holds "
+                "(set [exports] csv = \"all\" for its CSV)")
         start = time.perf_counter()
         figures = draw_audit_figures(con, work / "report")
         timings["figures"] = time.perf_counter() - start
@@ -197,7 +187,10 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
             "inputs": inputs,
             "sources_absent": [s for s, c in config.sources.items() if not c.is_enabled],
             "row_counts": row_counts,
-            "exports": exported,
+            "exports": list(exported.tables),
+            "export_files": list(exported.files),
+            "exports_parquet_only": list(exported.parquet_only),
+            "stata_renamed": exported.stata_renamed,
             "figures": [str(p.relative_to(work)) for p in figures],
             "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
         }
