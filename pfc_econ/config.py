@@ -95,6 +95,10 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         # are illustrative assumptions (set them for the decision at hand); discounting at 3.5% a
         # year for costs and effects: NICE Guide to the Methods of Technology Appraisal (2008)
         # §5.6.2, as quoted by ScHARR HEDS blog 5 Aug 2011 (secondary); NICE's reference case since.
+        # MNAR tipping point (Leurent et al. 2018): shifts of one arm's imputed values, the cost as
+        # a proportion of the imputed cost, the effect in its own units; the grid is a presentation choice.
+        "mnar_cost_deltas": (list, [-0.2, 0.0, 0.2, 0.5, 1.0]),
+        "mnar_effect_deltas": (list, [-0.02, -0.01, 0.0, 0.01]),
         "evpi_population_per_year": ((int, float), 1000),
         "evpi_horizon_years": (int, 10),
         "discount_rate": ((int, float), 0.035),
@@ -191,6 +195,11 @@ def _check_cea(cea: dict[str, Any]) -> None:
     for key, low in (("n_bootstrap", 2), ("n_imputations", 2), ("suppress_below", 0), ("seed", 0)):
         if cea[key] < low:
             raise ConfigError(f"[cea] {key} = {cea[key]}: expected {low} or more")
+    for key in ("mnar_cost_deltas", "mnar_effect_deltas"):
+        if not all(isinstance(d, (int, float)) and not isinstance(d, bool) for d in cea[key]):
+            raise ConfigError(f"[cea] {key} = {cea[key]!r}: expected a list of numbers")
+    if any(d <= -1 for d in cea["mnar_cost_deltas"]):
+        raise ConfigError("[cea] mnar_cost_deltas: a proportional shift must be above -1 (costs stay non-negative)")
     capability = cea["capability_thresholds"]
     if not all(isinstance(t, (int, float)) and t >= 0 for t in capability):
         raise ConfigError(f"[cea] capability_thresholds = {capability!r}: expected a list of non-negative numbers")

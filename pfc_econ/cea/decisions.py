@@ -98,5 +98,5 @@ def format_probability(probability: float, n_draws: int) -> str:
         return f"<{resolution:.2g}"
     if probability > 1 - resolution:
         return f">{1 - resolution:.{max(1, math.ceil(math.log10(n_draws)))}f}"
-    decimals = min(3, max(1, math.floor(math.log10(n_draws)) - 1))
+    decimals = min(3, max(1, math.floor(math.log10(n_draws))))
     return f"{probability:.{decimals}f}"

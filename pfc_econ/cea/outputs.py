@@ -5,7 +5,8 @@ draws of incremental cost and effect: analysis, imputation, replicate, delta_cos
 ``ceac.csv`` (CEAC and frontier per analysis over its threshold grid) and ``evpi.csv`` (per-
 family and population EVPI over the same grid). Keys added to summary.json: ``thresholds``
 (per outcome, the threshold list and what it is), ``evpi`` and ``frontier`` (base case, at each
-configured threshold), ``cost_composition`` (per analysis and arm). Draws carry no family
+configured threshold), ``cost_composition`` (per analysis and arm), ``tipping_point`` (the
+base case's MNAR grid, ``mnar.py``; also ``tipping_point.csv``). Draws carry no family
 identifier.
 """
 
@@ -21,6 +22,7 @@ import pandas as pd
 from pfc_econ.cea.analysis import (CAPABILITY_LABEL, QALY_LABEL, STATUS_OK, AnalysisResult, build_curves, threshold_key,
                                    to_number)
 from pfc_econ.cea.decisions import compute_decision_curves, format_probability
+from pfc_econ.cea.mnar import build_tipping_point_table
 
 
 def build_draws_table(results: Sequence[AnalysisResult]) -> pd.DataFrame:
@@ -112,6 +114,30 @@ def summarise_cost_composition(result: AnalysisResult) -> dict[str, Any]:
     return {"method": result.spec.missing_data, "by_arm": by_arm}
 
 
+def build_tipping_point(base: AnalysisResult, cea: dict[str, Any]) -> pd.DataFrame | None:
+    """The base case's MNAR tipping-point table at its first threshold (None without imputation)."""
+    if base.status != STATUS_OK or base.mi is None or not base.thresholds:
+        return None
+    table = build_tipping_point_table(base.mi, base.thresholds[0], [float(d) for d in cea["mnar_cost_deltas"]],
+                                      [float(d) for d in cea["mnar_effect_deltas"]])
+    return table.assign(analysis=base.spec.name, effect=base.spec.effect)
+
+
+def summarise_tipping_point(base: AnalysisResult, table: pd.DataFrame) -> dict[str, Any]:
+    """summary.json ``tipping_point``: the rows, and per arm the smallest shift that changes the conclusion."""
+    rows = [{k: (to_number(v) if isinstance(v, float) else (bool(v) if isinstance(v, (bool, np.bool_)) else v))
+             for k, v in row.items()} for row in table.to_dict("records")]
+    tipping = {}
+    for arm in ("IPS", "SAU"):
+        changed = table[(table["shifted_arm"] == arm) & table["conclusion_changes"]]
+        size = changed[[f"delta_cost_{arm.lower()}", f"delta_effect_{arm.lower()}"]].abs().sum(axis=1)
+        tipping[arm] = None if changed.empty else {k: to_number(changed.loc[size.idxmin(), k]) for k in
+                                                  (f"delta_cost_{arm.lower()}", f"delta_effect_{arm.lower()}")}
+    return {"analysis": base.spec.name, "threshold_gbp": to_number(base.thresholds[0]), "rows": rows,
+            "first_change": tipping,
+            "note": "one arm's imputed costs × (1 + delta_cost) and imputed effects + delta_effect; the other arm at MAR"}
+
+
 def write_decision_outputs(out: Path, results: Sequence[AnalysisResult], cea: dict[str, Any],
                            summary: dict[str, Any]) -> list[Path]:
     """Write draws.parquet, ceac.csv and evpi.csv; add thresholds, evpi and frontier to ``summary``."""
@@ -122,6 +148,11 @@ def write_decision_outputs(out: Path, results: Sequence[AnalysisResult], cea: di
     summary.update(summarise_decisions(results[0], cea))
     summary["cost_composition"] = {r.spec.name: summarise_cost_composition(r) for r in results if r.status == STATUS_OK}
     files = [out / "draws.parquet", out / "ceac.csv", out / "evpi.csv"]
+    tipping = build_tipping_point(results[0], cea)
+    if tipping is not None:
+        files.append(out / "tipping_point.csv")
+        tipping.to_csv(files[-1], index=False)
+        summary["tipping_point"] = summarise_tipping_point(results[0], tipping)
     build_draws_table(results).to_parquet(files[0], index=False)
     ceac, evpi = build_curve_tables(results)
     ceac.to_csv(files[1], index=False)
