@@ -104,7 +104,9 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "discount_rate": ((int, float), 0.035),
         "sensitivity": (list, ["perspective:public_sector", "perspective:societal",
                                "effect:parent_yfc", "missing_data:multiple_imputation",
-                               "missing_data:complete_case"]),
+                               "missing_data:complete_case", "cost_model:glm_gamma", "cost_model:two_part",
+                               "subgroup:site=Bromley", "subgroup:site=Glasgow",
+                               "subgroup:age=0-23", "subgroup:age=24-59"]),
     },
 }
 INDEX_CHILD_RULES = ("youngest_under_5", "all_under_5_sum", "all_under_5_mean")

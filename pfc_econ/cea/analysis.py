@@ -19,6 +19,7 @@ An analysis that cannot be estimated (too few families) is returned with ``statu
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,7 +34,8 @@ from pfc_econ.cea.decisions import (DecisionCurves, compute_decision_curves, com
                                     format_probability)
 from pfc_econ.cea.estimates import ARMS, compute_icer
 from pfc_econ.cea.mi_boot import MultipleImputationResult, analyse_with_multiple_imputation, split_draws
-from pfc_econ.cea.specs import MISSING_DATA_LABELS, AnalysisSpec
+from pfc_econ.cea.cost_models import fit_cost_model, pool_cost_model
+from pfc_econ.cea.specs import COST_MODELS, MISSING_DATA_LABELS, AnalysisSpec
 
 ANALYSIS_COLUMNS = ("cost", "effect", "baseline_cost", "baseline_effect")
 STATUS_OK = "ok"
@@ -65,6 +67,7 @@ class AnalysisResult:
         curves: CEAC, frontier and EVPI over the threshold grid (None when not estimable).
         threshold_label: what the thresholds are (e.g. 'GBP per QALY (NICE range)').
         mi: the MI Boot result (None under complete case), for MNAR, composition and exports.
+        table: the families analysed; regression: the cost model's pooled regression table.
     """
 
     spec: AnalysisSpec
@@ -95,6 +98,7 @@ class AnalysisResult:
     threshold_label: str = ""
     mi: MultipleImputationResult | None = None
     table: pd.DataFrame | None = None
+    regression: pd.DataFrame | None = None
 
 
 def count_arms(frame: pd.DataFrame) -> tuple[int, int]:
@@ -109,12 +113,26 @@ def select_families(table: pd.DataFrame, missing_data: str) -> pd.DataFrame:
     return table[keep].reset_index(drop=True)
 
 
+def select_subgroup(table: pd.DataFrame, subgroup: tuple[str, str]) -> pd.DataFrame:
+    """The families of a subgroup (all families when none): one site, or an index-child age band."""
+    if not subgroup:
+        return table
+    kind, value = subgroup
+    if kind == "site":
+        keep = table["site"].astype(str) == value
+    else:
+        low, high = (int(part) for part in value.split("-"))
+        keep = table["index_child_age_months"].between(low, high)
+    return table[keep.fillna(False).to_numpy(bool)].reset_index(drop=True)
+
+
 def analyse_table(table: pd.DataFrame, spec: AnalysisSpec, cea: dict[str, Any],
                   components: CostComponents | None = None) -> AnalysisResult:
     """Analyse one per-family table as ``spec`` says, with the ``[cea]`` settings.
 
     Component imputation needs the perspective's ``components`` (``components.read_cost_components``).
     """
+    table = select_subgroup(table, spec.subgroup)
     used = select_families(table, spec.missing_data)
     n_ips, n_sau = count_arms(used)
     counts = dict(n_families=len(used), n_intervention=n_ips, n_control=n_sau, n_excluded=len(table) - len(used))
@@ -128,12 +146,15 @@ def analyse_table(table: pd.DataFrame, spec: AnalysisSpec, cea: dict[str, Any],
     counts["table"] = used
     try:
         if spec.missing_data == "complete_case":
-            return analyse_complete_case(used, spec, cea, thresholds, grid, counts)
+            result = analyse_complete_case(used, spec, cea, thresholds, grid, counts)
+            return result if spec.cost_model == "ols" else replace_cost_model(result)
         if spec.missing_data == "component_imputation":
             if components is None:
                 raise ValueError("component imputation needs the cost components of the perspective")
-            return analyse_imputed(used, spec, cea, thresholds, grid, counts, make_component_imputer(components))
-        return analyse_imputed(used, spec, cea, thresholds, grid, counts)
+            result = analyse_imputed(used, spec, cea, thresholds, grid, counts, make_component_imputer(components))
+        else:
+            result = analyse_imputed(used, spec, cea, thresholds, grid, counts)
+        return result if spec.cost_model == "ols" else replace_cost_model(result)
     except (ValueError, np.linalg.LinAlgError) as exc:
         counts.pop("table")
         return AnalysisResult(spec, STATUS_NOT_ESTIMABLE, f"not estimable: {exc}", thresholds=thresholds, **counts)
@@ -203,6 +224,37 @@ def analyse_imputed(used, spec, cea, thresholds, grid, counts, imputer=None) -> 
         replicate_cost=draws_cost, replicate_effect=draws_effect,
         n_bootstrap=result.n_draws, n_imputations=n_imputations, seed=int(cea["seed"]),
         curves=curves, mi=result)
+
+
+def derive_cost_model(result: AnalysisResult, spec: AnalysisSpec) -> AnalysisResult:
+    """``spec``'s cost-model analysis from the analysis it varies (same families and imputations)."""
+    try:
+        return replace_cost_model(dataclasses.replace(result, spec=spec))
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        return AnalysisResult(spec, STATUS_NOT_ESTIMABLE, f"not estimable: {exc}", result.n_families,
+                              result.n_intervention, result.n_control, result.n_excluded,
+                              thresholds=result.thresholds, threshold_label=result.threshold_label)
+
+
+def replace_cost_model(result: AnalysisResult) -> AnalysisResult:
+    """The analysis with its incremental cost from the spec's cost model (GLM or two-part), pooled
+    over the imputed data sets; the effect stays the base model's. Net benefit is the point
+    estimate only: the model's cost has no joint draws with the effect, so no interval, P(CE) or CEAC."""
+    if result.mi is None:
+        datasets = [result.table]
+    else:
+        values = result.mi.imputed.values
+        datasets = [result.table.assign(**{c: values[c][m] for c in values}) for m in range(result.n_imputations)]
+    pooled, table = pool_cost_model([fit_cost_model(d, result.spec.cost_model) for d in datasets])
+    icer = compute_icer(pooled.estimate, result.delta_effect)
+    return dataclasses.replace(
+        result, message=f"{result.message}; incremental cost from {COST_MODELS[result.spec.cost_model]} "
+                        "(average marginal effect, delta-method variance, Rubin's rules); net benefit point only",
+        delta_cost=pooled.estimate, cost_interval=pooled.interval, icer=icer.icer, quadrant=icer.quadrant,
+        net_benefit=tuple(t * result.delta_effect - pooled.estimate for t in result.thresholds),
+        net_benefit_intervals=(), probability_cost_effective=(), ceac_thresholds=np.empty(0),
+        ceac_probability=np.empty(0), replicate_cost=np.empty(0), replicate_effect=np.empty(0), curves=None,
+        regression=table)
 
 
 def to_number(value: float) -> float | None:

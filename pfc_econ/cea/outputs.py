@@ -29,7 +29,7 @@ def build_draws_table(results: Sequence[AnalysisResult]) -> pd.DataFrame:
     """One row per analysis × joint draw (imputation 0 = complete case)."""
     frames = []
     for result in results:
-        if result.status != STATUS_OK:
+        if result.status != STATUS_OK or len(result.replicate_cost) == 0:
             continue
         if result.mi is not None:
             m, b = result.mi.delta_cost_replicates.shape
@@ -148,6 +148,12 @@ def write_decision_outputs(out: Path, results: Sequence[AnalysisResult], cea: di
     summary.update(summarise_decisions(results[0], cea))
     summary["cost_composition"] = {r.spec.name: summarise_cost_composition(r) for r in results if r.status == STATUS_OK}
     files = [out / "draws.parquet", out / "ceac.csv", out / "evpi.csv"]
+    summary["regression_tables"] = []
+    for result in results:
+        if result.status == STATUS_OK and result.regression is not None:
+            files.append(out / f"regression_{result.spec.name.replace(':', '_').replace('=', '_')}.csv")
+            result.regression.to_csv(files[-1], index=False)
+            summary["regression_tables"].append(files[-1].name)
     tipping = build_tipping_point(results[0], cea)
     if tipping is not None:
         files.append(out / "tipping_point.csv")

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from pfc_econ.cea.analysis import AnalysisResult, analyse_table, summarise_result
+from pfc_econ.cea.analysis import AnalysisResult, analyse_table, derive_cost_model, summarise_result
 from pfc_econ.cea.outputs import write_decision_outputs
 from pfc_econ.cea.components import read_cost_components
 from pfc_econ.cea.inputs import open_results_folder, read_analysis_table
@@ -58,9 +58,18 @@ def run_analyses(results_dir: Path, overrides: dict[str, Any] | None = None,
     results = []
     with folder.connect() as con:
         specs = build_analysis_specs(folder.cea)
+        done: dict[tuple, AnalysisResult] = {}
         for number, spec in enumerate(specs, start=1):
             start = time.perf_counter()
             say(f"  [{number}/{len(specs)}] {spec.name}: {spec.missing_data.replace('_', ' ')} ...")
+            same_data = (spec.perspective, spec.effect, spec.missing_data, spec.subgroup, spec.config_changes)
+            if spec.cost_model != "ols" and same_data in done:
+                # A cost model re-fits the cost on the imputed data sets of the analysis it varies.
+                result = derive_cost_model(done[same_data], spec)
+                results.append(result)
+                say(f"  {spec.name:<36} {result.status:<14} {result.n_families:>6} families  "
+                    f"{time.perf_counter() - start:6.1f} s")
+                continue
             if spec.needs_rerun:
                 say(f"  {spec.name}: re-running the pipeline with the modified config")
                 table, components = read_rerun_table(folder, spec)
@@ -69,6 +78,8 @@ def run_analyses(results_dir: Path, overrides: dict[str, Any] | None = None,
                 components = read_cost_components(con, spec.perspective) if spec.missing_data == "component_imputation" else None
             result = analyse_table(table, spec, folder.cea, components)
             results.append(result)
+            if spec.cost_model == "ols" and result.status == "ok":
+                done.setdefault(same_data, result)
             say(f"  {spec.name:<36} {result.status:<14} {result.n_families:>6} families  "
                 f"{time.perf_counter() - start:6.1f} s")
     return folder, results
