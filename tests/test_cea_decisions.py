@@ -91,3 +91,21 @@ def test_delta_shift_equals_re_analysing_the_shifted_imputed_data(mar_result):
     mar_rows = table[(table["delta_cost_ips"] == 0) & (table["delta_cost_sau"] == 0)
                      & (table["delta_effect_ips"] == 0) & (table["delta_effect_sau"] == 0)]
     assert np.allclose(mar_rows["inb_gbp"], mi.net_benefit[0].estimate)
+
+
+def test_icer_interval_only_where_the_ratio_is_meaningful():
+    from pfc_econ.cea.analysis import AnalysisResult, compute_icer_interval
+    from pfc_econ.cea.specs import AnalysisSpec
+    spec = AnalysisSpec("base_case", "nhs_pss", "child_qaly", "complete_case")
+    rng = np.random.default_rng(5)
+    # Every draw dearer and better: the interval is the percentile interval of the ratios.
+    cost, effect = rng.normal(1000, 50, 4000), rng.normal(0.05, 0.005, 4000)
+    result = AnalysisResult(spec, "ok", "", 100, 50, 50, 0, delta_cost=1000, delta_effect=0.05, quadrant="north-east",
+                            replicate_cost=cost, replicate_effect=effect)
+    interval, note = compute_icer_interval(result)
+    assert interval == pytest.approx(list(np.quantile(cost / effect, [0.025, 0.975])))
+    # Effects straddling zero: the ratio of the draws is not ordered, no interval.
+    straddling = AnalysisResult(spec, "ok", "", 100, 50, 50, 0, delta_cost=1000, delta_effect=0.002,
+                                quadrant="north-east", replicate_cost=cost, replicate_effect=rng.normal(0.002, 0.01, 4000))
+    interval, note = compute_icer_interval(straddling)
+    assert interval == [None, None] and "not ordered" in note

@@ -257,6 +257,28 @@ def replace_cost_model(result: AnalysisResult) -> AnalysisResult:
         regression=table)
 
 
+def compute_icer_interval(result: AnalysisResult, level: float = 0.95) -> tuple[list, str]:
+    """Bootstrap percentile interval of the ICER, only where the ratio is meaningful.
+
+    The ratio of the draws is ordered and interpretable only when (nearly) every draw lies in the
+    point estimate's quadrant, north-east or south-west (Glick et al. 2014, ch. 8; Briggs, O'Brien &
+    Blackhouse 2002, Annu Rev Public Health 23:377–401): here when at least ``level`` + (1 − level)/2
+    of the draws do (so both interval ends are in it); otherwise no interval, and why.
+    """
+    cost, effect = result.replicate_cost, result.replicate_effect
+    if len(cost) == 0:
+        return [None, None], "no ICER interval: no joint draws of cost and effect"
+    if result.quadrant not in ("north-east", "south-west"):
+        return [None, None], f"no ICER interval: the point estimate is {result.quadrant}"
+    sign = 1 if result.quadrant == "north-east" else -1
+    same = (sign * effect > 0) & (sign * cost > 0)
+    if same.mean() < (1 + level) / 2:
+        return [None, None], (f"no ICER interval: only {same.mean():.1%} of draws lie in the {result.quadrant} "
+                              "quadrant, so the ratio of the draws is not ordered; read the CEAC instead")
+    lower, upper = np.quantile(cost[same] / effect[same], [(1 - level) / 2, (1 + level) / 2])
+    return [float(lower), float(upper)], f"bootstrap percentile interval ({same.mean():.1%} of draws in the quadrant)"
+
+
 def to_number(value: float) -> float | None:
     """A float for JSON, or None for NaN and infinities."""
     if value is None:
@@ -303,6 +325,7 @@ def summarise_result(result: AnalysisResult) -> dict[str, Any]:
         "n_imputations": result.n_imputations,
         "seed": result.seed,
         "threshold_label": result.threshold_label,
+        **dict(zip(("icer_ci", "icer_ci_note"), compute_icer_interval(result))),
         "n_draws": result.curves.n_draws if result.curves else 0,
         "prob_cost_effective_display": {
             k: format_probability(v, result.curves.n_draws) if result.curves and v is not None else None

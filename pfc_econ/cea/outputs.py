@@ -138,6 +138,26 @@ def summarise_tipping_point(base: AnalysisResult, table: pd.DataFrame) -> dict[s
             "note": "one arm's imputed costs × (1 + delta_cost) and imputed effects + delta_effect; the other arm at MAR"}
 
 
+def build_report_tables(out: Path, summary: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """Tables for the report and workbook from what ``write_decision_outputs`` wrote (no family counts
+    below the analysis level): thresholds per outcome, cost composition, frontier and EVPI of the base
+    case at the configured thresholds, tipping point, regression tables."""
+    tables = {"thresholds": pd.DataFrame([{"outcome": k, "thresholds_gbp": ", ".join(f"{t:,.0f}" for t in v["values_gbp"]),
+                                           "what": v["label"]} for k, v in summary["thresholds"].items()])}
+    tables["cost_composition"] = pd.DataFrame([
+        {"analysis": name, "method": entry["method"], "arm": arm, **shares}
+        for name, entry in summary["cost_composition"].items() for arm, shares in entry.get("by_arm", {}).items()])
+    tables["value_of_information"] = pd.DataFrame([
+        {"threshold_gbp": key, "frontier_option": summary["frontier"][key]["option"],
+         "frontier_probability": summary["frontier"][key]["probability_display"],
+         "evpi_per_family_gbp": value["per_family_gbp"], "evpi_population_gbp": value["population_gbp"]}
+        for key, value in summary["evpi"].items() if key != "population"])
+    for name in ["tipping_point.csv", *summary.get("regression_tables", [])]:
+        if (out / name).is_file():
+            tables[Path(name).stem] = pd.read_csv(out / name)
+    return tables
+
+
 def write_decision_outputs(out: Path, results: Sequence[AnalysisResult], cea: dict[str, Any],
                            summary: dict[str, Any]) -> list[Path]:
     """Write draws.parquet, ceac.csv and evpi.csv; add thresholds, evpi and frontier to ``summary``."""

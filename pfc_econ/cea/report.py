@@ -78,15 +78,19 @@ def render_report(context: dict[str, Any]) -> str:
              "the arm coefficients of cost ~ arm + baseline cost + site and effect ~ arm + baseline effect + "
              "site (Manca, Hawkins &amp; Sculpher 2005). Uncertainty: non-parametric bootstrap of families "
              "stratified by arm and site, percentile intervals; missing data: multiple imputation by chained "
-             "equations with predictive mean matching within arm (statsmodels MICEData), each imputed data set "
-             "bootstrapped and pooled by Rubin's rules (MI Boot, Schomaker &amp; Heumann 2018, Stat Med "
-             "37:2252–2266). Net monetary benefit = threshold × Δeffect − Δcost.</p>",
+             "equations with predictive mean matching within arm, at the level where data are missing (unknown "
+             "item quantities, missing questionnaires; Faria et al. 2014), each imputed data set bootstrapped "
+             "and pooled by Rubin's rules (MI Boot, Schomaker &amp; Heumann 2018, Stat Med 37:2252–2266). "
+             "Net monetary benefit = threshold × Δeffect − Δcost; P(cost-effective), the acceptability curve "
+             "and frontier and EVPI come from the joint bootstrap × imputation draws and are never shown finer "
+             "than the draws resolve (e.g. &lt;0.0001).</p>",
              '<h2 id="settings">Settings</h2>', render_table(context["settings_table"]),
              '<h2 id="analyses">Base case and sensitivity analyses</h2>',
              "<p>One row per analysis; n_families is the number of families each analysis used.</p>",
              cost_note, render_table(tables["sensitivity"]),
              '<h2 id="plots">Cost-effectiveness plane and acceptability curve</h2>',
              *(embed_image(p) for p in context["figures"]["cea"]),
+             *render_decisions(context),
              '<h2 id="costs">Costs by arm</h2>', cost_note,
              embed_image(context["figures"]["cost_distributions"]),
              render_table(tables["cost_by_arm"]),
@@ -107,6 +111,36 @@ def render_report(context: dict[str, Any]) -> str:
              render_table(read_cheers_checklist()),
              "</body></html>"]
     return "\n".join(parts)
+
+
+DECISION_SECTIONS = (
+    ("thresholds", "Which threshold applies to which outcome",
+     "QALY thresholds are NICE's; a year of full capability has no accepted threshold, so its range is illustrative."),
+    ("cost_composition", "How much of each arm's cost was observed, structurally zero and imputed",
+     "Cells are family × cost category; structurally zero = no source of the family covers the category."),
+    ("value_of_information", "Acceptability frontier and expected value of perfect information (base case)", ""),
+    ("tipping_point", "Missing not at random: tipping point (base case)",
+     "One arm's imputed costs × (1 + delta_cost) and imputed effects + delta_effect, the other arm at MAR "
+     "(Leurent et al. 2018); conclusion_changes: the sign of the expected net benefit differs from MAR."),
+)
+
+
+def render_decisions(context: dict[str, Any]) -> list[str]:
+    """Thresholds, cost composition, frontier/EVPI, tipping point and regression tables (when present)."""
+    tables = context.get("decisions") or {}
+    parts = []
+    for key, title, note in DECISION_SECTIONS:
+        parts.append(f'<h2 id="{key}">{html.escape(title)}</h2>')
+        if key not in tables:
+            parts.append("<p><em>not run</em></p>")
+            continue
+        if key == "value_of_information" and context.get("evpi_note"):
+            note = context["evpi_note"]
+        parts += [f"<p>{html.escape(note)}</p>" if note else "", render_table(tables[key])]
+    regressions = [k for k in tables if k.startswith("regression_")]
+    parts.append('<h2 id="regression">Cost models: regression tables</h2>')
+    parts += [f"<h3>{html.escape(k)}</h3>" + render_table(tables[k]) for k in regressions] or ["<p><em>not run</em></p>"]
+    return parts
 
 
 def write_workbook(path: Path, sheets: dict[str, pd.DataFrame], notes: list[str]) -> Path:

@@ -17,7 +17,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from pfc_econ.cea.analysis import AnalysisResult, analyse_table, derive_cost_model, summarise_result
-from pfc_econ.cea.outputs import write_decision_outputs
+from pfc_econ.cea.outputs import build_report_tables, write_decision_outputs
 from pfc_econ.cea.components import read_cost_components
 from pfc_econ.cea.inputs import open_results_folder, read_analysis_table
 from pfc_econ.cea.plots import plot_acceptability_curves, plot_ce_plane, plot_cost_distributions
@@ -117,6 +117,7 @@ def run_cea(results_dir: Path, overrides: dict[str, Any] | None = None,
                  for name, table in raw_tables.items()}
     shareable["sensitivity"] = suppress_sensitivity_table(build_sensitivity_table(summary["analyses"]), threshold)
     shareable["unit_cost_sources"] = notes["unit_cost_sources"]
+    decisions = build_report_tables(out, summary)
     for name, table in shareable.items():
         files.append(out / f"{name}.csv")
         table.to_csv(files[-1], index=False)
@@ -136,12 +137,13 @@ def run_cea(results_dir: Path, overrides: dict[str, Any] | None = None,
     context = {"tables": shareable, "costing_notes": notes, "settings": cea, "study_name": study_name,
                "version": folder.manifest.get("pfc_econ_version"), "figures": figures,
                "base_case_description": base.spec.description, "settings_table": settings_table,
-               "audit_summary": audit_summary, "n_randomised": n_randomised}
+               "audit_summary": audit_summary, "n_randomised": n_randomised, "decisions": decisions,
+               "evpi_note": summary["evpi"].get("population", {}).get("note", "")}
     files.append(out / "report.html")
     files[-1].write_text(render_report(context), encoding="utf-8")
     notes_text = [describe_sample(n_randomised),
                   f"Cells with counts from 1 to {threshold - 1} are suppressed (shown as <{threshold}).",
                   f"Costs in GBP at {summary['price_year']} prices; unit-cost sources on the unit_cost_sources sheet.",
                   f"Base case: {base.spec.description}."]
-    files.append(write_workbook(out / "summary.xlsx", shareable | {"settings": settings_table}, notes_text))
+    files.append(write_workbook(out / "summary.xlsx", shareable | decisions | {"settings": settings_table}, notes_text))
     return CeaRun(out, summary, tuple(results), tuple(files))
