@@ -68,7 +68,7 @@ def build_curve_tables(results: Sequence[AnalysisResult]) -> tuple[pd.DataFrame,
 def summarise_decisions(base: AnalysisResult, cea: dict[str, Any]) -> dict[str, Any]:
     """summary.json ``evpi`` and ``frontier`` of the base case at its configured thresholds."""
     if base.status != STATUS_OK:
-        return {"evpi": {}, "frontier": {}}
+        return {"evpi": {}, "frontier": {}, "evpi_population": {}}
     grid_curves = build_curves(base.replicate_cost, base.replicate_effect, np.asarray(base.thresholds), cea)
     chosen = compute_decision_curves(base.replicate_cost, base.replicate_effect, base.thresholds,
                                      grid_curves.population_multiplier)
@@ -80,38 +80,39 @@ def summarise_decisions(base: AnalysisResult, cea: dict[str, Any]) -> dict[str, 
         frontier[key] = {"option": str(chosen.frontier_option[i]),
                          "probability": to_number(chosen.frontier_probability[i]),
                          "probability_display": format_probability(float(chosen.frontier_probability[i]), chosen.n_draws)}
-    evpi["population"] = {"families_per_year": float(cea["evpi_population_per_year"]),
-                          "horizon_years": int(cea["evpi_horizon_years"]), "discount_rate": float(cea["discount_rate"]),
-                          "discounted_families": chosen.population_multiplier,
-                          "note": "population and horizon are illustrative settings ([cea] evpi_*), not estimates"}
-    return {"evpi": evpi, "frontier": frontier}
+    population = {"families_per_year": float(cea["evpi_population_per_year"]),
+                  "horizon_years": int(cea["evpi_horizon_years"]), "discount_rate": float(cea["discount_rate"]),
+                  "discounted_families": chosen.population_multiplier,
+                  "note": "population and horizon are illustrative settings ([cea] evpi_*), not estimates"}
+    return {"evpi": evpi, "frontier": frontier, "evpi_population": population}
 
 
-def summarise_cost_composition(result: AnalysisResult) -> dict[str, Any]:
+def summarise_cost_composition(result: AnalysisResult) -> list[dict[str, Any]]:
     """Per arm: how much of the cost was observed, structurally zero and imputed (see components.py).
 
     Under component imputation the cell shares come from the cost components; under total-level
     imputation only the cost shares are known (a missing total is imputed whole); under complete
     case everything used was observed.
     """
+    method = result.spec.missing_data
     if result.mi is None:
-        return {"method": result.spec.missing_data, "note": "complete case: only observed costs are used"}
+        return [{"arm": arm, "method": method, "share_cost_observed": 1.0, "share_cost_imputed": 0.0}
+                for arm in ("IPS", "SAU")]
     imputed = result.mi.imputed
     if imputed.composition:
-        return {"method": result.spec.missing_data, "by_arm": {arm: {k: to_number(v) if isinstance(v, float) else v
-                                                                      for k, v in shares.items()}
-                                                                for arm, shares in imputed.composition.items()}}
+        return [{"arm": arm, "method": method, **{k: to_number(v) if isinstance(v, float) else v for k, v in shares.items()}}
+                for arm, shares in imputed.composition.items()]
     arm = result.table["arm"].to_numpy()
     total = imputed.values["cost"]
-    by_arm = {}
+    rows = []
     for name in ("IPS", "SAU"):
-        rows = arm == name
-        mean_total, mean_imputed = float(total[:, rows].mean()), float(imputed.imputed_cost[:, rows].mean())
-        by_arm[name] = {"n_families": int(rows.sum()),
-                        "cost_share_observed": to_number(1 - mean_imputed / mean_total) if mean_total else None,
-                        "cost_share_imputed": to_number(mean_imputed / mean_total) if mean_total else None,
-                        "mean_cost_imputed_gbp": to_number(mean_imputed)}
-    return {"method": result.spec.missing_data, "by_arm": by_arm}
+        in_arm = arm == name
+        mean_total, mean_imputed = float(total[:, in_arm].mean()), float(imputed.imputed_cost[:, in_arm].mean())
+        rows.append({"arm": name, "method": method, "n_families": int(in_arm.sum()),
+                     "share_cost_observed": to_number(1 - mean_imputed / mean_total) if mean_total else None,
+                     "share_cost_imputed": to_number(mean_imputed / mean_total) if mean_total else None,
+                     "mean_cost_imputed_gbp": to_number(mean_imputed)})
+    return rows
 
 
 def build_tipping_point(base: AnalysisResult, cea: dict[str, Any]) -> pd.DataFrame | None:
@@ -123,8 +124,9 @@ def build_tipping_point(base: AnalysisResult, cea: dict[str, Any]) -> pd.DataFra
     return table.assign(analysis=base.spec.name, effect=base.spec.effect)
 
 
-def summarise_tipping_point(base: AnalysisResult, table: pd.DataFrame) -> dict[str, Any]:
-    """summary.json ``tipping_point``: the rows, and per arm the smallest shift that changes the conclusion."""
+def summarise_tipping_point(base: AnalysisResult, table: pd.DataFrame) -> tuple[list, dict[str, Any]]:
+    """summary.json ``tipping_point`` (the rows) and ``tipping_point_summary`` (per arm the smallest
+    shift that changes the conclusion)."""
     rows = [{k: (to_number(v) if isinstance(v, float) else (bool(v) if isinstance(v, (bool, np.bool_)) else v))
              for k, v in row.items()} for row in table.to_dict("records")]
     tipping = {}
@@ -133,25 +135,21 @@ def summarise_tipping_point(base: AnalysisResult, table: pd.DataFrame) -> dict[s
         size = changed[[f"delta_cost_{arm.lower()}", f"delta_effect_{arm.lower()}"]].abs().sum(axis=1)
         tipping[arm] = None if changed.empty else {k: to_number(changed.loc[size.idxmin(), k]) for k in
                                                   (f"delta_cost_{arm.lower()}", f"delta_effect_{arm.lower()}")}
-    return {"analysis": base.spec.name, "threshold_gbp": to_number(base.thresholds[0]), "rows": rows,
-            "first_change": tipping,
-            "note": "one arm's imputed costs × (1 + delta_cost) and imputed effects + delta_effect; the other arm at MAR"}
+    return rows, {"analysis": base.spec.name, "threshold_gbp": to_number(base.thresholds[0]), "first_change": tipping,
+                  "note": "one arm's imputed costs × (1 + delta_cost) and imputed effects + delta_effect; the other arm at MAR"}
 
 
 def build_report_tables(out: Path, summary: dict[str, Any]) -> dict[str, pd.DataFrame]:
-    """Tables for the report and workbook from what ``write_decision_outputs`` wrote (no family counts
-    below the analysis level): thresholds per outcome, cost composition, frontier and EVPI of the base
-    case at the configured thresholds, tipping point, regression tables."""
-    tables = {"thresholds": pd.DataFrame([{"outcome": k, "thresholds_gbp": ", ".join(f"{t:,.0f}" for t in v["values_gbp"]),
-                                           "what": v["label"]} for k, v in summary["thresholds"].items()])}
-    tables["cost_composition"] = pd.DataFrame([
-        {"analysis": name, "method": entry["method"], "arm": arm, **shares}
-        for name, entry in summary["cost_composition"].items() for arm, shares in entry.get("by_arm", {}).items()])
+    """Workbook sheets from what ``write_decision_outputs`` wrote: thresholds per outcome, cost
+    composition, frontier and EVPI of the base case at the configured thresholds, tipping point,
+    regression tables."""
+    tables = {"thresholds": pd.DataFrame([{"outcome": k, **v} for k, v in summary["thresholds"].items()]),
+              "cost_composition": pd.DataFrame(summary["cost_composition"])}
     tables["value_of_information"] = pd.DataFrame([
         {"threshold_gbp": key, "frontier_option": summary["frontier"][key]["option"],
          "frontier_probability": summary["frontier"][key]["probability_display"],
          "evpi_per_family_gbp": value["per_family_gbp"], "evpi_population_gbp": value["population_gbp"]}
-        for key, value in summary["evpi"].items() if key != "population"])
+        for key, value in summary["evpi"].items()])
     for name in ["tipping_point.csv", *summary.get("regression_tables", [])]:
         if (out / name).is_file():
             tables[Path(name).stem] = pd.read_csv(out / name)
@@ -161,12 +159,17 @@ def build_report_tables(out: Path, summary: dict[str, Any]) -> dict[str, pd.Data
 def write_decision_outputs(out: Path, results: Sequence[AnalysisResult], cea: dict[str, Any],
                            summary: dict[str, Any]) -> list[Path]:
     """Write draws.parquet, ceac.csv and evpi.csv; add thresholds, evpi and frontier to ``summary``."""
+    # Flat records (the report renders each key as a table); the lists are thresholds_gbp and
+    # capability_thresholds_gbp.
+    summary["capability_thresholds_gbp"] = [float(t) for t in cea["capability_thresholds"]]
     summary["thresholds"] = {
-        "child_qaly": {"values_gbp": [float(t) for t in cea["thresholds"]], "label": QALY_LABEL},
-        "parent_yfc": {"values_gbp": [float(t) for t in cea["capability_thresholds"]], "label": CAPABILITY_LABEL},
+        "child_qaly": {"thresholds": ", ".join(f"{t:,.0f}" for t in cea["thresholds"]), "label": QALY_LABEL},
+        "parent_yfc": {"thresholds": ", ".join(f"{t:,.0f}" for t in cea["capability_thresholds"]),
+                       "label": CAPABILITY_LABEL},
     }
     summary.update(summarise_decisions(results[0], cea))
-    summary["cost_composition"] = {r.spec.name: summarise_cost_composition(r) for r in results if r.status == STATUS_OK}
+    summary["cost_composition"] = [{"analysis": r.spec.name, **row} for r in results if r.status == STATUS_OK
+                                   for row in summarise_cost_composition(r)]
     files = [out / "draws.parquet", out / "ceac.csv", out / "evpi.csv"]
     summary["regression_tables"] = []
     for result in results:
@@ -178,7 +181,7 @@ def write_decision_outputs(out: Path, results: Sequence[AnalysisResult], cea: di
     if tipping is not None:
         files.append(out / "tipping_point.csv")
         tipping.to_csv(files[-1], index=False)
-        summary["tipping_point"] = summarise_tipping_point(results[0], tipping)
+        summary["tipping_point"], summary["tipping_point_summary"] = summarise_tipping_point(results[0], tipping)
     build_draws_table(results).to_parquet(files[0], index=False)
     ceac, evpi = build_curve_tables(results)
     ceac.to_csv(files[1], index=False)
