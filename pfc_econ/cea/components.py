@@ -118,11 +118,11 @@ def summarise_composition(families: pd.DataFrame, arm: np.ndarray, known_cost: n
         total = mean_known + mean_imputed
         out[name] = {
             "n_families": int(rows.sum()),
-            "share_cells_observed": float(cells[:, 0].sum() / total_cells) if total_cells else 0.0,
-            "share_cells_structurally_zero": float(cells[:, 1].sum() / total_cells) if total_cells else 0.0,
-            "share_cells_imputed": float(cells[:, 2].sum() / total_cells) if total_cells else 0.0,
-            "share_cost_observed": mean_known / total if total else 0.0,
-            "share_cost_imputed": mean_imputed / total if total else 0.0,
+            "cells_observed": float(cells[:, 0].sum() / total_cells) if total_cells else 0.0,
+            "cells_structurally_zero": float(cells[:, 1].sum() / total_cells) if total_cells else 0.0,
+            "cells_imputed": float(cells[:, 2].sum() / total_cells) if total_cells else 0.0,
+            "cost_share_observed": mean_known / total if total else 0.0,
+            "cost_share_imputed": mean_imputed / total if total else 0.0,
             "mean_cost_observed_gbp": mean_known,
             "mean_cost_imputed_gbp": mean_imputed,
         }

@@ -96,7 +96,7 @@ def summarise_cost_composition(result: AnalysisResult) -> list[dict[str, Any]]:
     """
     method = result.spec.missing_data
     if result.mi is None:
-        return [{"arm": arm, "method": method, "share_cost_observed": 1.0, "share_cost_imputed": 0.0}
+        return [{"arm": arm, "method": method, "cost_share_observed": 1.0, "cost_share_imputed": 0.0}
                 for arm in ("IPS", "SAU")]
     imputed = result.mi.imputed
     if imputed.composition:
@@ -109,8 +109,8 @@ def summarise_cost_composition(result: AnalysisResult) -> list[dict[str, Any]]:
         in_arm = arm == name
         mean_total, mean_imputed = float(total[:, in_arm].mean()), float(imputed.imputed_cost[:, in_arm].mean())
         rows.append({"arm": name, "method": method, "n_families": int(in_arm.sum()),
-                     "share_cost_observed": to_number(1 - mean_imputed / mean_total) if mean_total else None,
-                     "share_cost_imputed": to_number(mean_imputed / mean_total) if mean_total else None,
+                     "cost_share_observed": to_number(1 - mean_imputed / mean_total) if mean_total else None,
+                     "cost_share_imputed": to_number(mean_imputed / mean_total) if mean_total else None,
                      "mean_cost_imputed_gbp": to_number(mean_imputed)})
     return rows
 
@@ -144,7 +144,9 @@ def build_report_tables(out: Path, summary: dict[str, Any]) -> dict[str, pd.Data
     composition, frontier and EVPI of the base case at the configured thresholds, tipping point,
     regression tables."""
     tables = {"thresholds": pd.DataFrame([{"outcome": k, **v} for k, v in summary["thresholds"].items()]),
-              "cost_composition": pd.DataFrame(summary["cost_composition"])}
+              "cost_composition": pd.DataFrame([{"analysis": name, "method": entry["method"], "arm": arm, **shares}
+                                                for name, entry in summary["cost_composition"].items()
+                                                for arm, shares in entry["by_arm"].items()])}
     tables["value_of_information"] = pd.DataFrame([
         {"threshold_gbp": key, "frontier_option": summary["frontier"][key]["option"],
          "frontier_probability": summary["frontier"][key]["probability_display"],
@@ -168,8 +170,11 @@ def write_decision_outputs(out: Path, results: Sequence[AnalysisResult], cea: di
                        "label": CAPABILITY_LABEL},
     }
     summary.update(summarise_decisions(results[0], cea))
-    summary["cost_composition"] = [{"analysis": r.spec.name, **row} for r in results if r.status == STATUS_OK
-                                   for row in summarise_cost_composition(r)]
+    summary["cost_composition"] = {
+        r.spec.name: {"method": r.spec.missing_data,
+                      "by_arm": {row.pop("arm"): {k: v for k, v in row.items() if k != "method"}
+                                 for row in summarise_cost_composition(r)}}
+        for r in results if r.status == STATUS_OK}
     files = [out / "draws.parquet", out / "ceac.csv", out / "evpi.csv"]
     summary["regression_tables"] = []
     for result in results:
