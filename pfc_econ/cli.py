@@ -32,6 +32,15 @@ def cmd_demo(args) -> int:
     return cmd_run(args)
 
 
+def cmd_init(args) -> int:
+    from .study_folder import init_study
+    study = init_study(Path(args.folder), demo_data=args.demo_data)
+    _say(f"wrote a study folder: {study.folder} ({len(study.files)} files; what goes where: {study.folder / 'README.md'})")
+    _say(f"next: put the extracts in {study.folder / 'data'}, edit {study.config}, then "
+         f"pfc-econ run --config {study.config} --out {study.folder / 'results'}")
+    return 0
+
+
 def cmd_synth(args) -> int:
     from .synth import generate_scenario
     start = time.perf_counter()
@@ -122,6 +131,14 @@ def build_parser() -> argparse.ArgumentParser:
                        epilog="Example: pfc-econ demo")
     p.add_argument("--out", default="results", help="results folder (default: ./results)")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("init", help="start a study: a folder with study.toml (every setting commented), a copy of "
+                       "the unit-cost library, code map, perspectives and mappings to edit, and a README",
+                       epilog="Example: pfc-econ init my_study")
+    p.add_argument("folder", metavar="DIR", help="the study folder to write (never overwrites a file)")
+    p.add_argument("--demo-data", action="store_true",
+                   help="also copy the synthetic feasibility extracts into DIR/data, so the study runs at once")
+    p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("synth", help="write synthetic trial data and a study config that runs on it",
                        epilog="Example: pfc-econ synth --scenario trial --families 1000 --out /tmp/trial")

@@ -24,7 +24,7 @@ from .config import StudyConfig
 from .contracts import SOURCE_ORDER, contract_rows, load_contracts
 from .docs import apply_comments
 from .exports import export_tables
-from .manifest import file_sha256, library_version
+from .manifest import describe_library, file_sha256, library_version
 from .models import Model, order_models, run_models, run_macros, sql_models
 from .paths import IS_PACKAGED, ROOT
 from .readers import create_empty_raw, q, read_table
@@ -181,6 +181,8 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
             "config": config.raw,
             "target_price_year": config.target_price_year,
             "unit_cost_library": library_version(config.sources["unit_costs"].path),
+            # the shipped library or the study's own copy (pfc-econ init), and what was edited
+            "unit_cost_library_source": describe_library(config.sources["unit_costs"].path),
             # the costing choices actually used (library defaults filled in): allowance, site
             # multipliers, DNA rule, source priority, variants
             "costing": config.settings("costing"),
