@@ -40,6 +40,7 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "mapping": (str, "kelly_2023"),
         "index_child_rule": (str, "youngest_under_5"),
         "ghq_caseness_threshold": (int, 4),
+        "cghq_caseness_threshold": (int, 4),       # ghq12_rules.toml [caseness.cghq] (Donath 2001)
         "bcap_cutoff": (int, 12),
         "bcap_cutoff_sensitive": (int, 9),
         "bcap_key_file": (str, "bcap_key_synthetic.csv"),

@@ -4,8 +4,14 @@ The CSV has an ``id`` column, one column per item named as ``item_code`` in inst
 (``ghq_1``, ``icecap_3``, ``pedsql_tod_7``, ``sdq_imp_2`` …), and where needed ``form`` (PedsQL:
 inf1, inf2, tod, yc or the staged names infant_1_12m …; SDQ: p2_4 or p4_17, default p4_17) and,
 for the CHU9D mapping, ``age_months`` (or ``age_years``). The rows are staged as questionnaire
-answers and scored by sql/intermediate/int_instrument_items, int_instrument_scores and
-int_chu9d_utility, so a score here is the same score as in a trial run.
+answers and scored by sql/intermediate/int_instrument_items, int_instrument_scores,
+int_instrument_bands and int_chu9d_utility, so a score here is the same score as in a trial run.
+
+Output: ``<score>_value`` and ``<score>_status`` per score; SDQ adds ``<score>_<scheme>`` (the
+four-band and three-band label of each banded score, sdq_bands.csv; blank where the version has
+no published table) and ``<scheme>_verification``; GHQ-12 adds ``ghq_is_case`` and
+``cghq_is_case`` (score >= outcomes.ghq_caseness_threshold / cghq_caseness_threshold,
+ghq12_rules.toml).
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from .paths import SQL_DIR
 from .reference_data import load_reference_data
 
 INSTRUMENTS = ("ghq12", "icecap_a", "bcap", "pedsql", "sdq", "chu9d")
-MODELS = ("int_instrument_items", "int_instrument_scores", "int_chu9d_utility")
+MODELS = ("int_instrument_items", "int_instrument_scores", "int_instrument_bands", "int_chu9d_utility")
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,30 @@ def _stage(con: duckdb.DuckDBPyConnection, instrument: str) -> None:
         where pfc_text(c.raw_value) is not null""")
 
 
+def _scores_query(instrument: str) -> str:
+    """One row per id: each score's value and status, plus SDQ bands and GHQ-12 caseness."""
+    scores = f"""pivot (select person_id as id, form, score, score_value, score_status,
+                               key_verification as bcap_key from int_instrument_scores
+                        where instrument = '{instrument}')
+                  on score using first(score_value) as value, first(score_status) as status
+                  group by id, form{", bcap_key" if instrument == "bcap" else ""}"""
+    if instrument == "sdq":
+        bands = """pivot (select person_id as id, score || '_' || scheme as band, band_label
+                          from int_instrument_bands)
+                   on band using first(band_label) group by id"""
+        labels = """pivot (select distinct person_id as id, scheme || '_verification' as scheme, band_verification
+                           from int_instrument_bands where score = 'total_difficulties')
+                    on scheme using first(band_verification) group by id"""
+        return f"""with s as ({scores}), b as ({bands}), v as ({labels})
+                   select * from s left join b using (id) left join v using (id) order by id"""
+    if instrument == "ghq12":
+        return f"""with s as ({scores})
+                   select *, ghq_value >= getvariable('outcomes.ghq_caseness_threshold') as ghq_is_case,
+                          cghq_value >= getvariable('outcomes.cghq_caseness_threshold') as cghq_is_case
+                   from s order by id"""
+    return f"{scores} order by id"
+
+
 def score_file(instrument: str, csv_path: str | Path, out: str | Path | None = None,
                mapping: str | None = None) -> ScoreResult:
     """Score ``csv_path`` for ``instrument`` (ghq12, icecap_a, bcap, pedsql, sdq, or chu9d for the
@@ -97,11 +127,7 @@ def score_file(instrument: str, csv_path: str | Path, out: str | Path | None = N
                           utility_status, array_to_string(utility_flags, ';') as utility_flags
                    from int_chu9d_utility order by id"""
     else:
-        query = f"""pivot (select person_id as id, form, score, score_value, score_status,
-                                 key_verification as bcap_key from int_instrument_scores
-                          where instrument = '{instrument}')
-                    on score using first(score_value) as value, first(score_status) as status
-                    group by id, form{", bcap_key" if instrument == "bcap" else ""} order by id"""
+        query = _scores_query(instrument)
     rel = con.sql(query)
     if out:
         rel.write_csv(str(out))

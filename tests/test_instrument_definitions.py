@@ -221,6 +221,20 @@ def test_sdq_three_band_4_17(bands, score, expected):
     assert _band(bands, "p4_17", "three_band", score) == expected
 
 
+def test_sdq_three_band_impact_4_17(bands):
+    # awell sdq_standards.ts ORIGINAL_THREE_BAND_CATEGORISATION PARENT_COMPLETED_SDQ IMPACT @a892e549
+    # (read for issue 12): normal 0, borderline 1, abnormal 2-10
+    assert _band(bands, "p4_17", "three_band", "impact") == [(0, 0), (1, 1), (2, 10)]
+
+
+def test_each_sdq_band_table_has_one_source_and_label(bands):
+    # int_instrument_bands reports one verification label per table; a table must not mix them
+    groups = defaultdict(set)
+    for r in bands:
+        groups[(r["form"], r["scheme"], r["score"])].add((r["source"], r["verification"]))
+    assert all(len(v) == 1 for v in groups.values()), groups
+
+
 # Reference §6.3 [V-2ND BMC Pediatrics 2023 doi:10.1186/s12887-023-03837-1 Table 2]:
 # 2-4 borderline >= / abnormal >= (prosocial: <=).
 @pytest.mark.parametrize("score,borderline,abnormal", [
@@ -268,6 +282,25 @@ def test_ghq_scoring_values(codes):
     # Reference §5.1 [V-PAGE Donath 2001]: Likert 0-1-2-3 and GHQ 0-0-1-1 by response column 1-4.
     assert [int(_value(codes, "ghq12", "standard", "likert", "false", c)) for c in (1, 2, 3, 4)] == [0, 1, 2, 3]
     assert [int(_value(codes, "ghq12", "standard", "ghq", "false", c)) for c in (1, 2, 3, 4)] == [0, 0, 1, 1]
+
+
+def test_cghq_values_by_wording_class(codes):
+    # Donath 2001 (sage.cnpereading.com page): C-GHQ scores positive items 0-0-1-1 (the GHQ method)
+    # and negative items 0-1-1-1 (Goodchild & Duncan-Jones); by response column 1-4.
+    def cghq(wording):
+        rows = sorted((r for r in codes if r["scoring"] == "cghq" and r["wording_class"] == wording),
+                      key=lambda r: int(r["code"]))
+        return [int(r["value"]) for r in rows]
+    assert cghq("positive") == [0, 0, 1, 1]
+    assert cghq("negative") == [0, 1, 1, 1]
+    # only the C-GHQ depends on wording; every other answer code applies to every item of its form
+    assert {r["scoring"] for r in codes if r["wording_class"]} == {"cghq"}
+
+
+def test_cghq_caseness():
+    # Donath 2001 abstract: "The best threshold with C-GHQ was 3/4" (Australian survey)
+    g = read_toml("ghq12_rules.toml")["caseness"]["cghq"]
+    assert (g["score"], g["threshold"], g["comparison"], g["verification"]) == ("cghq", 4, ">=", "verified_page")
 
 
 def test_ghq_caseness():

@@ -48,13 +48,21 @@ with_answers as (
     left join answers as a
       on a.response_id = e.response_id and a.person_id = e.person_id and a.field = e.item_code
 ),
--- the scored values of each answer code, one map per code (a small table), joined to every item
+-- the scored values of each answer code, one map per code (a small table), joined to every item.
+-- An answer-code row with a wording_class (the C-GHQ scores negative items 0-1-1-1) applies only to
+-- items of that class; a row without one applies to every item of the form.
+item_kinds as (
+    select distinct instrument, form, is_reversed, wording_class from ref_instrument_items
+),
 code_values as (
-    select instrument, form, is_reversed, code,
-           any_value(meaning) as answer_meaning,
-           map(list(scoring order by scoring), list(value order by scoring)) as item_values
-    from ref_answer_codes
-    group by instrument, form, is_reversed, code
+    select k.instrument, k.form, k.is_reversed, k.wording_class, a.code,
+           any_value(a.meaning) as answer_meaning,
+           map(list(a.scoring order by a.scoring), list(a.value order by a.scoring)) as item_values
+    from item_kinds as k
+    join ref_answer_codes as a
+      on a.instrument = k.instrument and a.form = k.form and a.is_reversed = k.is_reversed
+     and (a.wording_class is null or a.wording_class = k.wording_class)
+    group by all
 )
 select
     w.response_id,
@@ -78,4 +86,4 @@ select
 from with_answers as w
 left join code_values as v
   on v.instrument = w.instrument and v.form = w.form and v.is_reversed = w.is_reversed
- and v.code = w.answer_code;
+ and v.wording_class is not distinct from w.wording_class and v.code = w.answer_code;

@@ -1,9 +1,10 @@
 -- fct_child_outcomes: one row per child × timepoint: PedsQL scores (summaries are means of the
 -- pooled items, pedsql.org; a scale with more than half its items missing is not scored, and the
 -- same rule is applied to the summaries as an assumption), the mapped CHU9D utility with its
--- algorithm and status, and SDQ scores with their bands.
+-- algorithm and status, and SDQ scores with their bands: both published schemes (four-band and
+-- three-band) for total difficulties, each subscale, prosocial and impact, per SDQ version.
 -- upstream: stg_questionnaire, stg_questionnaire_children, int_instrument_scores,
--- int_chu9d_utility, ref_sdq_bands
+-- int_chu9d_utility, int_instrument_bands
 create or replace table fct_child_outcomes as
 with children as (
     select c.*, q.assessment_date
@@ -38,15 +39,32 @@ sdq as (
     from scores where instrument = 'sdq'
     group by all
 ),
--- the finest published banding of the child's SDQ version: four bands for 4-17, three for 2-4
+-- every band of every banded score under both schemes (int_instrument_bands joins the tables);
+-- the finest published banding of total difficulties: four bands when the version has a table
+bands as (
+    select * from int_instrument_bands
+),
 sdq_band as (
-    select s.response_id, s.person_id,
-           first(b.band_label order by b.scheme = 'four_band' desc) as sdq_total_band,
-           first(b.scheme order by b.scheme = 'four_band' desc) as sdq_band_scheme
-    from sdq as s
-    join ref_sdq_bands as b
-      on b.form = s.sdq_form_code and b.score = 'total_difficulties'
-     and s.sdq_total_difficulties between b.min and b.max
+    select response_id, person_id,
+           max(band_label) filter (where score = 'total_difficulties' and scheme = 'four_band') as sdq_total_difficulties_four_band,
+           max(band_label) filter (where score = 'total_difficulties' and scheme = 'three_band') as sdq_total_difficulties_three_band,
+           max(band_label) filter (where score = 'emotional' and scheme = 'four_band') as sdq_emotional_four_band,
+           max(band_label) filter (where score = 'emotional' and scheme = 'three_band') as sdq_emotional_three_band,
+           max(band_label) filter (where score = 'conduct' and scheme = 'four_band') as sdq_conduct_four_band,
+           max(band_label) filter (where score = 'conduct' and scheme = 'three_band') as sdq_conduct_three_band,
+           max(band_label) filter (where score = 'hyperactivity' and scheme = 'four_band') as sdq_hyperactivity_four_band,
+           max(band_label) filter (where score = 'hyperactivity' and scheme = 'three_band') as sdq_hyperactivity_three_band,
+           max(band_label) filter (where score = 'peer' and scheme = 'four_band') as sdq_peer_four_band,
+           max(band_label) filter (where score = 'peer' and scheme = 'three_band') as sdq_peer_three_band,
+           max(band_label) filter (where score = 'prosocial' and scheme = 'four_band') as sdq_prosocial_four_band,
+           max(band_label) filter (where score = 'prosocial' and scheme = 'three_band') as sdq_prosocial_three_band,
+           max(band_label) filter (where score = 'impact' and scheme = 'four_band') as sdq_impact_four_band,
+           max(band_label) filter (where score = 'impact' and scheme = 'three_band') as sdq_impact_three_band,
+           max(band_verification) filter (where score = 'total_difficulties' and scheme = 'four_band') as sdq_four_band_verification,
+           max(band_verification) filter (where score = 'total_difficulties' and scheme = 'three_band') as sdq_three_band_verification,
+           first(band_label order by scheme = 'four_band' desc) filter (where score = 'total_difficulties' and band_status = 'ok') as sdq_total_band,
+           first(scheme order by scheme = 'four_band' desc) filter (where score = 'total_difficulties' and band_status = 'ok') as sdq_band_scheme
+    from bands
     group by all
 )
 select
@@ -79,6 +97,22 @@ select
     s.sdq_impact,
     b.sdq_total_band,
     b.sdq_band_scheme,
+    b.sdq_total_difficulties_four_band,
+    b.sdq_total_difficulties_three_band,
+    b.sdq_emotional_four_band,
+    b.sdq_emotional_three_band,
+    b.sdq_conduct_four_band,
+    b.sdq_conduct_three_band,
+    b.sdq_hyperactivity_four_band,
+    b.sdq_hyperactivity_three_band,
+    b.sdq_peer_four_band,
+    b.sdq_peer_three_band,
+    b.sdq_prosocial_four_band,
+    b.sdq_prosocial_three_band,
+    b.sdq_impact_four_band,
+    b.sdq_impact_three_band,
+    b.sdq_four_band_verification,
+    b.sdq_three_band_verification,
     c.response_id
 from children as c
 left join pedsql as p using (response_id, person_id)

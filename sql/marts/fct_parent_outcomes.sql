@@ -1,5 +1,6 @@
 -- fct_parent_outcomes: one row per parent × timepoint: ICECAP-A capability (UK tariff sum, all 5
--- attributes answered), GHQ-12 (Likert 0-36, GHQ 0-12, caseness at the configured threshold) and
+-- attributes answered), GHQ-12 (Likert 0-36, GHQ 0-12, C-GHQ 0-12, caseness of the GHQ and the
+-- C-GHQ score at their configured thresholds, ghq12_rules.toml) and
 -- BCAP abuse risk (key from the configured key file; bcap_status says when the key is synthetic).
 -- upstream: stg_questionnaire, int_instrument_scores
 create or replace table fct_parent_outcomes as
@@ -13,6 +14,7 @@ scores as (
            max(score_value) filter (where instrument = 'ghq12' and score = 'likert') as ghq12_likert,
            max(score_value) filter (where instrument = 'ghq12' and score = 'ghq') as ghq12_ghq_score,
            max(score_status) filter (where instrument = 'ghq12' and score = 'ghq') as ghq12_status,
+           max(score_value) filter (where instrument = 'ghq12' and score = 'cghq') as ghq12_cghq_score,
            max(score_value) filter (where instrument = 'bcap' and score = 'abuse_risk') as bcap_abuse_risk,
            max(score_status) filter (where instrument = 'bcap' and score = 'abuse_risk') as bcap_score_status,
            max(n_not_sure) filter (where instrument = 'bcap' and score = 'abuse_risk') as bcap_n_not_sure,
@@ -32,6 +34,8 @@ select
     s.ghq12_ghq_score,
     s.ghq12_status,
     s.ghq12_ghq_score >= getvariable('outcomes.ghq_caseness_threshold') as ghq12_is_case,
+    s.ghq12_cghq_score,
+    s.ghq12_cghq_score >= getvariable('outcomes.cghq_caseness_threshold') as ghq12_cghq_is_case,
     s.bcap_abuse_risk,
     s.bcap_score_status
         || case when s.bcap_key_verification = 'synthetic' then '_synthetic_key' else '' end as bcap_status,
