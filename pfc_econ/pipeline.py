@@ -22,10 +22,11 @@ from .audit_figures import draw_audit_figures
 from .checks import build_check_sql
 from .config import StudyConfig
 from .contracts import SOURCE_ORDER, contract_rows, load_contracts
-from .docs import apply_comments
+from .docs import apply_comments, render_data_dictionary
 from .exports import export_tables
 from .manifest import describe_library, file_sha256, library_version
 from .models import Model, order_models, run_models, run_macros, sql_models
+from .progress import stage
 from .paths import IS_PACKAGED, ROOT
 from .readers import create_empty_raw, q, read_table
 from .reference_data import load_reference_data
@@ -96,6 +97,24 @@ def _read_sources(con, config: StudyConfig, say: Callable[[str], None]) -> tuple
     return inputs, total
 
 
+def _read_summary(con, seconds: float) -> str:
+    """One line for the read stage: tables and rows read, malformed lines."""
+    tables, rows = con.execute("select count(*) filter (where is_present), coalesce(sum(rows_read), 0) "
+                               "from raw_sources").fetchone()
+    rejects = con.execute("select count(*) from raw_rejects").fetchone()[0]
+    return (f"read      {tables} source tables, {rows:,} rows in {seconds:.1f} s"
+            + (f"; {rejects:,} malformed line(s)" if rejects else ""))
+
+
+def _models_summary(models: list[Model], timings: dict[str, float]) -> str:
+    """One line for the model stage: how many models ran, and the seconds per layer."""
+    layers: dict[str, float] = {}
+    for m in models:
+        layers[m.layer] = layers.get(m.layer, 0.0) + timings.get(m.name, 0.0)
+    per_layer = ", ".join(f"{layer} {seconds:.1f}" for layer, seconds in layers.items())
+    return f"ran       {len(models)} models in {sum(layers.values()):.1f} s ({per_layer}; each in manifest.json)"
+
+
 def _write_settings(con, config: StudyConfig) -> None:
     """The run's settings as a table and as DuckDB variables, so SQL models can read them:
     ``getvariable('periods.baseline_recall_months')``; lists and tables are stored as JSON."""
@@ -127,7 +146,6 @@ def _code_version() -> str:
 
 def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], None] | None = None) -> RunResult:
     """Run the whole pipeline for ``config`` into ``out_dir`` (written completely or not at all)."""
-    say = progress or (lambda _: None)
     out_dir = Path(out_dir).resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     work = out_dir.parent / f".{out_dir.name}.partial"
@@ -146,31 +164,37 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
         con.register("_contract_rows", pa.Table.from_pylist(contract_rows()))
         con.execute("create table contract_columns as select * from _contract_rows")
         con.unregister("_contract_rows")
-        say("reading sources")
-        inputs, read_seconds = _read_sources(con, config, say)
+        n_tables = sum(len(load_contracts()[name].tables) for name in SOURCE_ORDER)
+        reading = stage(progress, "reading sources", n_tables, "tables")
+        inputs, read_seconds = _read_sources(con, config, reading.step)
+        reading.done(_read_summary(con, read_seconds))
         timings = {"read": read_seconds}
         outcomes = config.settings("outcomes")
         load_reference_data(con, outcomes["mapping"], outcomes["bcap_key_file"])
-        say("running models")
         available = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
         models = order_models(_check_models() + sql_models(), available)
-        timings.update(run_models(con, models, say))
+        modelling = stage(progress, "running models", len(models), "models")
+        timings.update(run_models(con, models, modelling.step))
+        modelling.done(_models_summary(models, timings))
         apply_comments(con)
+        (work / "docs").mkdir()
+        (work / "docs" / "data_dictionary.md").write_text(render_data_dictionary(con), encoding="utf-8")
         tables = [r[0] for r in con.execute(
             "select table_name from duckdb_tables() where schema_name = 'main' order by 1").fetchall()]
         row_counts = {name: con.execute(f"select count(*) from {q(name)}").fetchone()[0] for name in tables}
-        say("writing results")
+        writing = stage(progress, "writing results", 2, "parts")
         start = time.perf_counter()
         exported = export_tables(con, work, config.settings("exports")["csv"])
         timings["export"] = time.perf_counter() - start
-        say(f"  exports      {len(exported.tables)} tables, {len(exported.files)} files          {timings['export']:7.2f} s")
-        for name in exported.parquet_only:
-            say(f"  exports      {name}: Parquet only, more rows than an Excel sheet holds "
-                "(set [exports] csv = \"all\" for its CSV)")
+        writing.step(f"  exports      {len(exported.tables)} tables, {len(exported.files)} files   {timings['export']:7.2f} s")
+        notes = [f"; {name} as Parquet only (longer than an Excel sheet; [exports] csv = \"all\" writes its CSV)"
+                 for name in exported.parquet_only]
         start = time.perf_counter()
         figures = draw_audit_figures(con, work / "report")
         timings["figures"] = time.perf_counter() - start
-        say(f"  report       {len(figures)} figures                          {timings['figures']:7.2f} s")
+        writing.step(f"  report       {len(figures)} figures                   {timings['figures']:7.2f} s")
+        writing.done(f"wrote     {len(exported.tables)} tables to exports/ (Parquet, CSV, Stata) and {len(figures)} "
+                     f"figures to report/ in {timings['export'] + timings['figures']:.1f} s" + "".join(notes))
         con.close()
         manifest = {
             "pfc_econ_version": _code_version(),

@@ -3,7 +3,7 @@
 The wheel is built (hatchling, the build backend in pyproject.toml) and installed without its
 dependencies into a fresh virtual environment; the dependencies are found in the environment
 running the tests (a .pth line naming its site-packages), so the test needs no network. The
-installed `pfc-econ` then runs `demo`, `synth`, `run` and `cea` in a temporary folder.
+installed `pfc-econ` then runs `demo`, `synth`, `run`, `cea` and `init` in a temporary folder.
 """
 
 from __future__ import annotations
@@ -73,8 +73,10 @@ def test_installed_wheel_runs_every_command_from_another_folder(installed, tmp_p
     _run([command, "run", "--config", "trial/study.toml", "--out", "trial_results"], tmp_path, env)
     assert json.loads((tmp_path / "trial_results" / "manifest.json").read_text())["row_counts"]["dim_family"] == 24
 
-    _run([command, "cea", "--out", "results", "--bootstrap", "40", "--imputations", "2"], tmp_path, env)
+    _run([command, "cea", "results", "--bootstrap", "40", "--imputations", "2"], tmp_path, env)
     summary = json.loads((tmp_path / "results" / "cea" / "summary.json").read_text())
     assert summary["analyses"] and (tmp_path / "results" / "cea" / "report.html").is_file()
+    _run([command, "init", "study"], tmp_path, env)  # its templates ship inside the package
+    assert (tmp_path / "study" / "unit_costs" / "unit_costs.csv").is_file() and (tmp_path / "study" / "study.toml").is_file()
     written = sorted(p.name for p in tmp_path.iterdir())
-    assert written == ["results", "trial", "trial_results"]
+    assert written == ["results", "study", "trial", "trial_results"]

@@ -25,6 +25,7 @@ from pfc_econ.cea.specs import build_analysis_specs
 from pfc_econ.cea.tables import (SUPPRESSION_GROUPS, build_sensitivity_table, read_cost_by_arm,
                                  read_cost_consequences, read_cost_per_family, read_costing_notes,
                                  read_outcomes_by_arm, suppress_small_cells, suppress_sensitivity_table)
+from pfc_econ.progress import stage
 
 AUDIT_SUMMARY_SQL = """
 select source, severity, count(*) as n_issues from audit_issues group by all order by source, severity
@@ -51,21 +52,25 @@ class CeaRun:
 def run_analyses(results_dir: Path, overrides: dict[str, Any] | None = None,
                  progress: Callable[[str], None] | None = None) -> tuple[Any, list[AnalysisResult]]:
     """Open the results folder and run the base case and every configured sensitivity analysis."""
-    say = progress or (lambda _: None)
     folder = open_results_folder(results_dir, overrides)
     results = []
+    specs = build_analysis_specs(folder.cea)
+    analysing = stage(progress, "cost-effectiveness analyses", len(specs), "analyses")
+    began = time.perf_counter()
     with folder.connect() as con:
-        for spec in build_analysis_specs(folder.cea):
+        for spec in specs:
             start = time.perf_counter()
             if spec.needs_rerun:
-                say(f"  {spec.name}: re-running the pipeline with the modified config")
+                analysing.step(f"  {spec.name}: re-running the pipeline with the modified config", n=0)
                 table = read_rerun_table(folder, spec)
             else:
                 table = read_analysis_table(con, spec.perspective, spec.effect)
             result = analyse_table(table, spec, folder.cea)
             results.append(result)
-            say(f"  {spec.name:<36} {result.status:<14} {result.n_families:>6} families  "
-                f"{time.perf_counter() - start:6.1f} s")
+            analysing.step(f"  {spec.name:<36} {result.status:<14} {result.n_families:>6} families  "
+                           f"{time.perf_counter() - start:6.1f} s")
+    n_ok = sum(r.status == "ok" for r in results)
+    analysing.done(f"analysed  {len(results)} analyses ({n_ok} estimable) in {time.perf_counter() - began:.1f} s")
     return folder, results
 
 
