@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import pytest
 
@@ -29,6 +31,24 @@ def demo(tmp_path_factory):
 def test_data_dictionary_is_fresh(demo):
     text = (DOCS_DIR / "data_dictionary.md").read_text(encoding="utf-8")
     assert text == render_data_dictionary(demo), "regenerate with: python -m pfc_econ.docs results"
+
+
+def test_every_table_and_column_carries_a_comment(demo):
+    """Issue 12 (Build 6): whatever a user can query in pfc.duckdb says what it is (COMMENT ON)."""
+    tables = [t for (t,) in demo.execute("select table_name from duckdb_tables() where schema_name = 'main' "
+                                         "and comment is null order by 1").fetchall()]
+    columns = [f"{t}.{c}" for t, c in demo.execute(
+        "select table_name, column_name from duckdb_columns() where schema_name = 'main' and comment is null "
+        "and database_name = current_database() order by 1, 2").fetchall()]
+    assert not tables, f"tables without a comment: {tables}; give each a header comment in its SQL model, " \
+                       "or a `_table` key in its section of sql/column_docs.toml"
+    assert not columns, f"{len(columns)} columns without a comment: {columns[:40]}; add them to sql/column_docs.toml"
+
+
+def test_each_run_writes_its_data_dictionary(demo):
+    path = demo.execute("select file from pragma_database_list where name = current_database()").fetchone()[0]
+    written = (Path(path).parent / "docs" / "data_dictionary.md").read_text(encoding="utf-8")
+    assert written == render_data_dictionary(demo) and "## `fct_cea_input`" in written
 
 
 def test_demo_reconciles_and_quarantines_the_planted_faults(demo):
