@@ -59,13 +59,6 @@ def test_run_prints_one_line_per_stage_and_what_next(make_study, tmp_path, capsy
     assert "fct_family_costs" in verbose and "rows in = staged + quarantined, per source table" in verbose
 
 
-def test_demo_says_its_faults_are_planted(tmp_path, capsys, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    assert main(["demo"]) == 0
-    out = capsys.readouterr().out
-    assert "planted on purpose" in out and (tmp_path / "results" / "docs" / "data_dictionary.md").is_file()
-
-
 def test_a_stage_reports_to_a_plain_callable_and_to_the_terminal(capsys):
     lines = []
     reading = stage(lines.append, "reading", 2)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 from pathlib import Path
 
 import duckdb
@@ -19,13 +21,24 @@ def test_source_pages_are_fresh(source):
     assert page == render_source_page(source), "regenerate with: python -m pfc_econ.docs"
 
 
+DEMO_OUTPUT = []  # what `pfc-econ demo` printed, for the tests of its output
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo") / "results"
-    assert main(["demo", "--out", str(out)]) == 0
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["demo", "--out", str(out)]) == 0
+    DEMO_OUTPUT.append(printed.getvalue())
     con = duckdb.connect(str(out / "pfc.duckdb"), read_only=True)
     yield con
     con.close()
+
+
+def test_demo_says_its_faults_are_planted_and_what_next(demo):
+    said = DEMO_OUTPUT[0]
+    assert "planted on purpose" in said and "next:" in said and "pfc-econ cea" in said
 
 
 def test_data_dictionary_is_fresh(demo):
