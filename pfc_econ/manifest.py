@@ -30,7 +30,8 @@ def describe_library(folder: Path) -> dict:
     and (for a study's own copy, e.g. from `pfc-econ init`) the files that differ from the shipped
     library or are not in it."""
     folder = Path(folder).resolve()
-    is_shipped = folder == UNIT_COSTS_DIR.resolve()
+    shipped = UNIT_COSTS_DIR.resolve()
+    is_shipped = folder == shipped or folder.parent == shipped / "versions"  # current, or a frozen version
     out = {"folder": str(folder), "origin": "shipped" if is_shipped else "study", "version": library_version(folder)}
     if not is_shipped:
         files = sorted(p.name for p in folder.iterdir() if p.is_file())

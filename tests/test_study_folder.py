@@ -19,6 +19,7 @@ from pfc_econ.reference_data import load_reference_data
 from pfc_econ.study_folder import init_study, render_study_toml
 
 SETTING = re.compile(r"^# ([a-z_]+) = (.+)$")
+ALTERNATIVE = re.compile(r"^#\s{2,}([a-z_]+) = ")  # an alternative to a set key (e.g. version for path)
 
 
 def test_study_toml_lists_every_setting_with_its_default(tmp_path):
@@ -29,7 +30,7 @@ def test_study_toml_lists_every_setting_with_its_default(tmp_path):
     for line in text.splitlines():
         if line.startswith("["):
             section = line.strip("[]").split(".")[0]
-        match = SETTING.match(line) or re.match(r"^([a-z_]+) = ", line)
+        match = SETTING.match(line) or re.match(r"^([a-z_]+) = ", line) or ALTERNATIVE.match(line)
         if match and section:
             sections.setdefault("source" if section == "sources" else section, set()).add(match.group(1))
     for name, keys in SCHEMA.items():
