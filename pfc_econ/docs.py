@@ -100,9 +100,9 @@ def apply_comments(con: duckdb.DuckDBPyConnection) -> None:
     common = columns.pop("_common")
     existing = con.execute(
         "select table_name, column_name from duckdb_columns() where schema_name = 'main'").fetchall()
-    present = {r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'main'").fetchall()}
+    present = {table for table, _ in existing}
     for table, description in tables.items():
-        if table in present:
+        if table in present:  # a re-run that re-used its staged sources makes no temporary tables
             con.execute(f"comment on table \"{table}\" is {_lit(description)}")
     for table, column in existing:
         text = columns.get(table, {}).get(column) or common.get(column)
