@@ -133,8 +133,10 @@ def cmd_cea(args) -> int:
     run = run_cea(_results_folder(args), overrides, progress=TerminalProgress(args.verbose))
     for entry in run.summary["analyses"]:
         if entry["status"] == "ok":
+            first = next(iter(entry["prob_cost_effective"]), None)
+            shown = (entry.get("prob_cost_effective_display") or {}).get(first) or "not computed"
             _say(f"  {entry['name']:<36} n={entry['n_families']:<5} dC £{entry['incremental_cost_gbp']:,.0f}  "
-                 f"dE {entry['incremental_qaly']:.4f}  P(CE at 20k) {entry['prob_cost_effective'].get('20000')}")
+                 f"dE {entry['incremental_qaly']:.4f}  P(CE at {first}) {shown}")
     _say(f"done in {time.perf_counter() - start:.1f} s: {run.folder} (report.html, summary.json, summary.xlsx)")
     return 0
 

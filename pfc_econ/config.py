@@ -78,11 +78,19 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
     # Cost-effectiveness analysis (pfc-econ cea). Thresholds: NICE's £20,000-£30,000 per QALY
     # (PMG36 2022, carried from PMG9 2013 §6.3); n_imputations: White, Royston & Wood 2011 §7;
     # the CEAC grid and seed are presentation choices. base_case_missing_data: how the base case
-    # treats missing costs and effects (multiple_imputation = MI Boot, Schomaker & Heumann 2018).
+    # treats missing costs and effects (MI Boot, Schomaker & Heumann 2018, of the missing cost
+    # components = component_imputation, Faria et al. 2014; of totals = multiple_imputation).
     # sensitivity: analyses reported as rows of one table (see docs/cea.md for the names); those
     # starting "rerun:" re-run the pipeline with a modified config and are slower.
     "cea": {
         "thresholds": (list, [20000, 30000]),
+        # Parent years of full capability (ICECAP-A) have no accepted threshold: an illustrative,
+        # labelled range (assumption), never the QALY thresholds.
+        "capability_thresholds": (list, [10000, 30000, 50000]),
+        "capability_grid_max": ((int, float), 100000),
+        "capability_grid_step": ((int, float), 2000),
+        # n_bootstrap: joint draws; under multiple imputation n_bootstrap / n_imputations
+        # bootstrap replicates of each imputed data set.
         "n_bootstrap": (int, 10000),
         "n_imputations": (int, 20),
         "seed": (int, 20240601),
@@ -90,9 +98,23 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "threshold_grid_step": ((int, float), 1000),
         "suppress_below": (int, 5),
         "base_case_perspective": (str, "nhs_pss"),
-        "base_case_missing_data": (str, "multiple_imputation"),
+        "base_case_missing_data": (str, "component_imputation"),
+        # Population EVPI: families a year who would face the decision and the decision horizon
+        # are illustrative assumptions (set them for the decision at hand); discounting at 3.5% a
+        # year for costs and effects: NICE Guide to the Methods of Technology Appraisal (2008)
+        # §5.6.2, as quoted by ScHARR HEDS blog 5 Aug 2011 (secondary); NICE's reference case since.
+        # MNAR tipping point (Leurent et al. 2018): shifts of one arm's imputed values, the cost as
+        # a proportion of the imputed cost, the effect in its own units; the grid is a presentation choice.
+        "mnar_cost_deltas": (list, [-0.2, 0.0, 0.2, 0.5, 1.0]),
+        "mnar_effect_deltas": (list, [-0.02, -0.01, 0.0, 0.01]),
+        "evpi_population_per_year": ((int, float), 1000),
+        "evpi_horizon_years": (int, 10),
+        "discount_rate": ((int, float), 0.035),
         "sensitivity": (list, ["perspective:public_sector", "perspective:societal",
-                               "effect:parent_yfc", "missing_data:complete_case"]),
+                               "effect:parent_yfc", "missing_data:multiple_imputation",
+                               "missing_data:complete_case", "cost_model:glm_gamma", "cost_model:two_part",
+                               "subgroup:site=Bromley", "subgroup:site=Glasgow",
+                               "subgroup:age=0-23", "subgroup:age=24-59"]),
     },
 }
 INDEX_CHILD_RULES = ("youngest_under_5", "all_under_5_sum", "all_under_5_mean")
@@ -172,7 +194,7 @@ def _costing_defaults(costing: dict[str, Any], library: Path | None) -> dict[str
     return out
 
 
-CEA_MISSING_DATA = ("multiple_imputation", "complete_case")
+CEA_MISSING_DATA = ("component_imputation", "multiple_imputation", "complete_case")
 CEA_PERSPECTIVES = ("nhs_pss", "public_sector", "societal")
 
 
@@ -184,6 +206,19 @@ def _check_cea(cea: dict[str, Any]) -> None:
     for key, low in (("n_bootstrap", 2), ("n_imputations", 2), ("suppress_below", 0), ("seed", 0)):
         if cea[key] < low:
             raise ConfigError(f"[cea] {key} = {cea[key]}: expected {low} or more")
+    for key in ("mnar_cost_deltas", "mnar_effect_deltas"):
+        if not all(isinstance(d, (int, float)) and not isinstance(d, bool) for d in cea[key]):
+            raise ConfigError(f"[cea] {key} = {cea[key]!r}: expected a list of numbers")
+    if any(d <= -1 for d in cea["mnar_cost_deltas"]):
+        raise ConfigError("[cea] mnar_cost_deltas: a proportional shift must be above -1 (costs stay non-negative)")
+    capability = cea["capability_thresholds"]
+    if not all(isinstance(t, (int, float)) and t >= 0 for t in capability):
+        raise ConfigError(f"[cea] capability_thresholds = {capability!r}: expected a list of non-negative numbers")
+    if not 0 < cea["capability_grid_step"] <= cea["capability_grid_max"]:
+        raise ConfigError("[cea] capability_grid_step must be positive and at most capability_grid_max")
+    if cea["evpi_population_per_year"] < 0 or cea["evpi_horizon_years"] < 0 or not 0 <= cea["discount_rate"] < 1:
+        raise ConfigError("[cea] evpi_population_per_year and evpi_horizon_years must be non-negative and "
+                          "discount_rate between 0 and 1")
     if not 0 < cea["threshold_grid_step"] <= cea["threshold_grid_max"]:
         raise ConfigError("[cea] threshold_grid_step must be positive and at most threshold_grid_max")
     if cea["base_case_missing_data"] not in CEA_MISSING_DATA:

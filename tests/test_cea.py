@@ -106,10 +106,20 @@ def test_summary_json_has_the_stable_shape(trial_results):
     summary = json.loads((trial_results.folder / "summary.json").read_text())
     names = [entry["name"] for entry in summary["analyses"]]
     assert names == ["base_case", "perspective:public_sector", "perspective:societal", "effect:parent_yfc",
-                     "missing_data:complete_case"]
+                     "missing_data:multiple_imputation", "missing_data:complete_case", "cost_model:glm_gamma",
+                     "cost_model:two_part", "subgroup:site=Bromley", "subgroup:site=Glasgow", "subgroup:age=0-23",
+                     "subgroup:age=24-59"]
+    # Keys agreed with the report (helpers/interfaces.md), present whatever the analyses' status.
+    for key in ("cost_composition", "evpi", "frontier", "thresholds", "regression_tables"):
+        assert key in summary
     for entry in summary["analyses"]:
         assert list(entry)[: len(STABLE_KEYS)] == STABLE_KEYS
-        assert set(entry["nmb"]) == set(entry["prob_cost_effective"]) == {"20000", "30000"}
+        # QALY analyses use the NICE thresholds; capability has its own labelled range.
+        expected = {"10000", "30000", "50000"} if entry["effect"] == "parent_yfc" else {"20000", "30000"}
+        assert set(entry["nmb"]) == set(entry["prob_cost_effective"]) == expected
+        has_draws = entry["status"] == "ok" and not entry["name"].startswith("cost_model:")
+        assert entry["n_draws"] == (300 if has_draws else 0)  # FAST: 3 imputations × 100 replicates, or 300 complete-case replicates
+        assert ("capability" if entry["effect"] == "parent_yfc" else "QALY") in entry["threshold_label"]
         assert len(entry["incremental_cost_ci"]) == len(entry["incremental_qaly_ci"]) == 2
     base = summary["analyses"][0]
     assert base["status"] == "ok" and base["n_families"] > 20
@@ -198,7 +208,7 @@ def test_rerun_sensitivity_runs_the_pipeline_with_the_change(make_study, tmp_pat
         assert con.execute("""select cost_status from fct_family_costs where family_id = 'PFC-B-002'
                               and period = 'follow_up' and perspective = 'nhs_pss'""").fetchone() == ("partial",)
     folder = open_results_folder(tmp_path / "results")
-    table = read_rerun_table(folder, parse_sensitivity("rerun:blank_gate_as_zero"))
+    table, _ = read_rerun_table(folder, parse_sensitivity("rerun:blank_gate_as_zero"))
     cost = table.set_index("family_id")["cost"]
     # with the blank gate read as not used, the family's follow-up cost is complete: its SAU log
     # social work only: the hand-made log's CIN meeting, 60 min, at the shipped hourly rates —

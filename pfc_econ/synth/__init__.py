@@ -44,6 +44,23 @@ def _rng(seed: int, *stream: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([seed, *stream]))
 
 
+def as_arm(fam: Families, arm: str) -> Families:
+    """The chunk with every family in ``arm``: provider records are drawn for every family."""
+    return dataclasses.replace(fam, arm=np.full(len(fam.arm), arm, dtype="<U3"))
+
+
+def keep_arm(d: dict[str, np.ndarray], fam: Families, arm: str) -> dict[str, np.ndarray]:
+    """The provider records of the chunk's families that are in ``arm``.
+
+    Common random numbers (trial scenario): the provider streams draw records for every family of
+    the chunk as if it were in the provider's arm, and only then keep that arm's families, so a
+    family's records are the same draws whichever arm the others are in (observed world and both
+    counterfactual worlds alike). Record ids keep the gaps of the families dropped.
+    """
+    keep = np.isin(d["family_id"].astype(str), fam.family_id[fam.arm == arm].astype(str))
+    return {column: values[keep] for column, values in d.items()}
+
+
 def _randomisation_table(fam: Families) -> pa.Table:
     return pa.table({
         "family_id": pa.array(fam.family_id, pa.string()),
@@ -126,9 +143,11 @@ def generate_scenario(scenario: str, out_dir: Path, families: int | None = None,
         sinks["questionnaire"].write(questionnaire.to_table(d, layout))
         offsets["questionnaire"] += len(d["ResponseId"])
         if include_nspcc:
-            d = providers.nspcc_activity(sub, _rng(seed, STREAM_NSPCC, k), offsets["nspcc_activity"],
-                                         offsets["contacts"])
-            if k == 0:
+            d = providers.nspcc_activity(sub if is_feas else as_arm(sub, "IPS"), _rng(seed, STREAM_NSPCC, k),
+                                         offsets["nspcc_activity"], offsets["contacts"])
+            n_contacts = int(np.unique(d["contact_id"]).size)
+            d = d if is_feas else keep_arm(d, sub, "IPS")
+            if k == 0 and counterfactual_arm is None:
                 planted += plants.nspcc_faults(d, sub, fam, plant_rng, files["nspcc_activity"].name)
             table = providers.to_table(d)
             if "nspcc_activity" not in sinks:
@@ -137,16 +156,18 @@ def generate_scenario(scenario: str, out_dir: Path, families: int | None = None,
                     else ParquetSink(files["nspcc_activity"], table.schema))
             sinks["nspcc_activity"].write(table)
             offsets["nspcc_activity"] += table.num_rows
-            offsets["contacts"] += int(np.unique(d["contact_id"]).size)
+            offsets["contacts"] += n_contacts
         if include_sau:
-            d = providers.sau_log(sub, _rng(seed, STREAM_SAU, k), offsets["sau_log"])
-            if k == 0:
+            d = providers.sau_log(sub if is_feas else as_arm(sub, "SAU"), _rng(seed, STREAM_SAU, k), offsets["sau_log"])
+            n_log = len(d["log_id"])
+            d = d if is_feas else keep_arm(d, sub, "SAU")
+            if k == 0 and counterfactual_arm is None:
                 planted += plants.sau_faults(d, sub, fam, plant_rng, files["sau_log"].name)
             table = providers.to_table(d)
             if "sau_log" not in sinks:
                 sinks["sau_log"] = CsvSink(files["sau_log"], table.schema)
             sinks["sau_log"].write(table)
-            offsets["sau_log"] += table.num_rows
+            offsets["sau_log"] += n_log
         writing.step(f"chunk {k + 1}/{n_chunks}: {offsets['questionnaire']} responses", n=len(sub))
     for sink in sinks.values():
         sink.close()

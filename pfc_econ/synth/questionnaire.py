@@ -61,7 +61,7 @@ def _blank_out(rng, codes: np.ndarray, keep: np.ndarray, profile: Profile,
     """Blank codes where the block does not apply, or was skipped whole or item by item."""
     keep = keep & (rng.random(codes.shape[1]) >= profile.block_missing)
     out = np.where(keep[None, :], codes, BLANK).astype(np.int16)
-    if item_missing and profile.item_missing > 0:
+    if item_missing:  # drawn even at rate 0, so every world consumes the same draws
         out[rng.random(out.shape, dtype=np.float32) < profile.item_missing] = BLANK
     return out
 
@@ -74,7 +74,7 @@ def _quantity(rng, p: np.ndarray, extra: np.ndarray, cap: int, recall: np.ndarra
     frailty = rng.gamma(2.0, 0.5, size=len(p))
     qty = np.where(any_use, 1 + rng.poisson(extra * scale * frailty), 0)
     qty = np.minimum(qty, cap)
-    if factor != 1.0 and treated.any():
+    if factor != 1.0:  # drawn for every row, treated or not: common random numbers across worlds
         whole, frac = int(np.floor(factor)), factor - np.floor(factor)
         effect = whole * qty + rng.binomial(qty, frac)
         qty = np.where(treated, effect, qty)
