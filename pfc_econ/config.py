@@ -374,6 +374,10 @@ def parse_config(raw: dict[str, Any], path: Path) -> StudyConfig:
     if rule not in INDEX_CHILD_RULES:
         raise ConfigError(f"[outcomes] index_child_rule = {rule!r}: expected one of {', '.join(INDEX_CHILD_RULES)}")
     from .reference_data import resolve_bcap_key, resolve_mapping
+    for key in ("mapping", "bcap_key_file"):  # a file path is relative to the config's folder
+        value = extra["outcomes"][key]
+        if value.endswith((".toml", ".csv")) and (base / value).is_file():
+            extra["outcomes"][key] = str((base / value).resolve())
     try:
         resolve_mapping(extra["outcomes"]["mapping"])
         resolve_bcap_key(extra["outcomes"]["bcap_key_file"])

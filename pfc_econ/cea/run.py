@@ -49,6 +49,7 @@ from pfc_econ.cea.tables import (
     read_outcomes_by_arm,
 )
 from pfc_econ.cea.workbook import Sheet, write_workbook
+from pfc_econ.progress import stage
 
 
 @dataclass(frozen=True)
@@ -71,25 +72,26 @@ class CeaRun:
 def run_analyses(results_dir: Path, overrides: dict[str, Any] | None = None,
                  progress: Callable[[str], None] | None = None) -> tuple[Any, list[AnalysisResult]]:
     """Open the results folder and run the base case and every configured sensitivity analysis."""
-    say = progress or (lambda _: None)
     folder = open_results_folder(results_dir, overrides)
     results = []
+    specs = build_analysis_specs(folder.cea)
+    analysing = stage(progress, "cost-effectiveness analyses", len(specs), "analyses")
+    began = time.perf_counter()
     with folder.connect() as con:
-        specs = build_analysis_specs(folder.cea)
         done: dict[tuple, AnalysisResult] = {}
         for number, spec in enumerate(specs, start=1):
             start = time.perf_counter()
-            say(f"  [{number}/{len(specs)}] {spec.name}: {spec.missing_data.replace('_', ' ')} ...")
+            analysing.step(f"  [{number}/{len(specs)}] {spec.name}: {spec.missing_data.replace('_', ' ')} ...", n=0)
             same_data = (spec.perspective, spec.effect, spec.missing_data, spec.subgroup, spec.config_changes)
             if spec.cost_model != "ols" and same_data in done:
                 # A cost model re-fits the cost on the imputed data sets of the analysis it varies.
                 result = derive_cost_model(done[same_data], spec)
                 results.append(result)
-                say(f"  {spec.name:<36} {result.status:<14} {result.n_families:>6} families  "
-                    f"{time.perf_counter() - start:6.1f} s")
+                analysing.step(f"  {spec.name:<36} {result.status:<14} {result.n_families:>6} families  "
+                               f"{time.perf_counter() - start:6.1f} s")
                 continue
             if spec.needs_rerun:
-                say(f"  {spec.name}: re-running the pipeline with the modified config")
+                analysing.step(f"  {spec.name}: re-running the pipeline with the modified config", n=0)
                 table, components = read_rerun_table(folder, spec)
             else:
                 table = read_analysis_table(con, spec.perspective, spec.effect)
@@ -98,8 +100,10 @@ def run_analyses(results_dir: Path, overrides: dict[str, Any] | None = None,
             results.append(result)
             if spec.cost_model == "ols" and result.status == "ok":
                 done.setdefault(same_data, result)
-            say(f"  {spec.name:<36} {result.status:<14} {result.n_families:>6} families  "
-                f"{time.perf_counter() - start:6.1f} s")
+            analysing.step(f"  {spec.name:<36} {result.status:<14} {result.n_families:>6} families  "
+                           f"{time.perf_counter() - start:6.1f} s")
+    n_ok = sum(r.status == "ok" for r in results)
+    analysing.done(f"analysed  {len(results)} analyses ({n_ok} estimable) in {time.perf_counter() - began:.1f} s")
     return folder, results
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import feasibility, plants, providers, questionnaire, trial
+from ..progress import detail, stage
 from .layout import questionnaire_layout
 from .spine import Families
 from .writers import CsvSink, ParquetSink, XlsxSink, survey_header, write_json, write_study_toml
@@ -114,7 +115,7 @@ def generate_scenario(scenario: str, out_dir: Path, families: int | None = None,
             raise ValueError(f"counterfactual_arm must be 'IPS' or 'SAU' (trial scenario), got {counterfactual_arm!r}")
         fam = dataclasses.replace(fam, arm=np.full(len(fam.arm), counterfactual_arm, dtype="<U3"))
         profile = dataclasses.replace(profile, **trial.COMPLETE_RESPONSES)
-    say(f"{scenario}: {n} families")
+    writing = stage(progress, f"{scenario}: {len(fam):,} families", len(fam), "families")
 
     files: dict[str, Path] = {"randomisation": out_dir / "randomisation.csv",
                               "questionnaire": out_dir / "questionnaire.csv"}
@@ -167,9 +168,10 @@ def generate_scenario(scenario: str, out_dir: Path, families: int | None = None,
                 sinks["sau_log"] = CsvSink(files["sau_log"], table.schema)
             sinks["sau_log"].write(table)
             offsets["sau_log"] += n_log
-        say(f"chunk {k + 1}/{n_chunks}: {offsets['questionnaire']} responses")
+        writing.step(f"chunk {k + 1}/{n_chunks}: {offsets['questionnaire']} responses", n=len(sub))
     for sink in sinks.values():
         sink.close()
+    writing.done()
 
     n_rows = {"randomisation": len(fam)} | {source: sink.rows for source, sink in sinks.items()}
     config_path = out_dir / "study.toml"
@@ -188,6 +190,6 @@ def generate_scenario(scenario: str, out_dir: Path, families: int | None = None,
         say("computing the true IPS effect (two counterfactual runs)")
         truth |= compute_true_effect(seed, n, out_dir / ".true_effect")
     write_json(truth_path, truth)
-    say(f"wrote {', '.join(p.name for p in files.values())}, study.toml, truth.json")
+    detail(progress, f"wrote {', '.join(p.name for p in files.values())}, study.toml, truth.json")
     return SynthResult(out_dir=out_dir, config_path=config_path, files=files, n_families=len(fam),
                        n_rows=n_rows, truth_path=truth_path)

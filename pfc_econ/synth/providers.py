@@ -205,7 +205,8 @@ def sau_log(fam: Families, rng: np.random.Generator, log_offset: int = 0) -> dic
     slots[strategy, 0], slots[strategy, 1] = "team_manager", "police_officer"
     slots[ctype == "review", 0] = "other"         # the independent reviewing officer
     slots[np.arange(5)[None, :] >= (n_att - 1)[:, None]] = None
-    columns = [pa.array(np.full(m, "social_worker", object))] + [pa.array(slots[:, j]) for j in range(5)]
+    # typed as strings: in a small trial a slot can be empty in every row (a null-typed column)
+    columns = [pa.array(np.full(m, "social_worker", object))] + [pa.array(slots[:, j], pa.string()) for j in range(5)]
     attendees = pc.binary_join_element_wise(*columns, ";", null_handling="skip")
 
     order = np.lexsort((day, f))
