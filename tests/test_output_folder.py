@@ -52,7 +52,7 @@ def test_rerun_replaces_its_own_entries_and_keeps_everything_else(make_study, tm
     config = make_study()
     out = tmp_path / "out"
     run_pipeline(load_config(config), out)
-    assert read_marker(out)["entries"] == ["exports", "manifest.json", "pfc.duckdb", "report"]
+    assert read_marker(out)["entries"] == ["docs", "exports", "manifest.json", "pfc.duckdb", "report"]
     (out / "my_notes.txt").write_text("read the audit first")
     (out / "cea").mkdir()
     (out / "cea" / MARKERS["cea"]).write_text('{"kind": "cea", "entries": []}')
@@ -132,7 +132,7 @@ def test_two_pipelines_into_one_target_at_once(make_study, tmp_path):
         assert code == 0 or (code == 1 and stderr.count("\n") == 1 and "is being written by another pfc-econ run"
                              in stderr), stderr
     assert 0 in [code for code, _ in finished]
-    assert read_marker(out)["entries"] == ["exports", "manifest.json", "pfc.duckdb", "report"]
+    assert read_marker(out)["entries"] == ["docs", "exports", "manifest.json", "pfc.duckdb", "report"]
     import duckdb
     with duckdb.connect(str(out / "pfc.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from dim_family").fetchone()[0] == 3

@@ -19,12 +19,13 @@ UNIT_COST_COLUMNS = [
     "sector", "inflation_index", "excludes_travel", "source", "verification", "note",
 ]
 INDEX_COLUMNS = ["index_code", "price_year", "index_value", "base", "vintage", "source", "verification"]
-CODE_MAP_COLUMNS = ["source", "source_code", "quantity_unit", "unit_cost_code", "multiplier", "category", "note"]
+CODE_MAP_COLUMNS = ["source", "source_code", "quantity_unit", "unit_cost_code", "multiplier", "category",
+                    "priority_group", "is_transfer", "note"]
 PERSPECTIVE_COLUMNS = ["perspective", "sector", "is_included", "source"]
 
 UNITS = {"hour", "contact_hour", "contact", "night", "item", "minute", "attendance", "call", "session", "spell", "day",
          "case", "gbp"}
-SECTORS = {"nhs", "la_social_care", "education", "police", "third_sector", "out_of_pocket", "intervention"}
+SECTORS = {"nhs", "la_social_care", "education", "police", "justice", "third_sector", "out_of_pocket", "intervention"}
 VERIFICATION = {"primary", "secondary", "derived", "assumption", "recalled", "not_found"}
 CATEGORIES = {"primary_care", "community_health", "hospital", "mental_health", "social_care", "education",
               "third_sector", "police", "ips_intervention", "direct_support"}
@@ -46,7 +47,7 @@ REQUIRED_CODES = {
         "ae_attendance", "ambulance", "outpatient", "inpatient", "camhs", "adult_mental_health",
         "talking_therapies", "speech_language_therapy", "social_worker_visit", "family_support_worker",
         "cin_meeting", "child_protection_conference", "early_years_setting", "educational_psychologist",
-        "food_bank", "parenting_programme", "home_start_volunteer", "domestic_abuse_service", "police_contact",
+        "food_bank", "parenting_programme", "home_start_volunteer", "domestic_abuse_service", "police_contact", "ips_team",
     },
     "nspcc_activity": {
         "clinical_psychologist", "child_psychiatrist", "social_worker", "family_engagement_worker", "team_manager",
@@ -66,7 +67,7 @@ QUESTIONNAIRE_UNITS = {
     "social_worker_visit": "contacts", "family_support_worker": "contacts", "cin_meeting": "meetings",
     "child_protection_conference": "meetings", "early_years_setting": "hours",
     "educational_psychologist": "contacts", "food_bank": "parcels", "parenting_programme": "sessions",
-    "home_start_volunteer": "visits", "domestic_abuse_service": "contacts", "police_contact": "incidents",
+    "home_start_volunteer": "visits", "domestic_abuse_service": "contacts", "police_contact": "incidents", "ips_team": "contacts",
 }
 SAU_CATEGORIES = {
     "health_visitor": "community_health", "teacher": "education", "nursery_worker": "education",
@@ -222,6 +223,9 @@ def test_code_map_columns():
 def test_code_map_targets_exist_with_base(code_map, unit_costs):
     base = {r["unit_cost_code"]: r for r in unit_costs if r["variant"] == "base"}
     for m in code_map:
+        if m["priority_group"] == "not_costed":   # kept for triangulation only (docs/costing.md)
+            assert m["unit_cost_code"] == "", m["source_code"]
+            continue
         assert m["unit_cost_code"] in base, f"{m['source']}:{m['source_code']} -> missing {m['unit_cost_code']}"
         assert m["category"] in CATEGORIES
         unit = base[m["unit_cost_code"]]["unit"]
@@ -278,7 +282,7 @@ def test_perspectives(perspectives, unit_costs):
         assert set(sectors) == SECTORS, p
     on = {p: {s for s, v in sectors.items() if v} for p, sectors in included.items()}
     assert on["nhs_pss"] == {"nhs", "la_social_care", "intervention"}
-    assert on["public_sector"] == on["nhs_pss"] | {"education", "police"}
+    assert on["public_sector"] == on["nhs_pss"] | {"education", "police", "justice"}
     assert on["societal"] == SECTORS
     assert any("PMG36" in p["source"] for p in perspectives if p["perspective"] == "nhs_pss")
     assert {r["sector"] for r in unit_costs} <= SECTORS
@@ -286,7 +290,7 @@ def test_perspectives(perspectives, unit_costs):
 
 def test_settings(settings, indices):
     assert re.fullmatch(r"\d{4}\.\d+\.\d+", settings["version"])
-    assert settings["version"] == "2026.12.0"
+    assert settings["version"] == "2026.12.1"
     assert settings["default_price_year"] == "2023/24"
     assert any(r["price_year"] == settings["default_price_year"] for r in indices)
     sens = settings["non_contact_time"]["sensitivity"]
@@ -351,7 +355,10 @@ def test_settings(settings, indices):
     # NCC 2023/24 CHS A13C1: SLT child one-to-one = £162.06
     ("speech_language_therapy_contact", "base", 162.06, "contact", "2023/24", "secondary"),
     # DfE PQ 193824 / Early Education (Nov 2023): 3-4-year-old national average rate from Sep 2023 = £5.62
-    ("early_years_hour", "base", 5.62, "hour", "2023/24", "secondary"),
+    ("early_years_hour", "from_sep_2023", 5.62, "hour", "2023/24", "secondary"),
+    # MoJ answer to PQ 244102: average cost of a public law case before the family courts, 2017/18 = £4,180
+    ("care_proceedings_case", "base", 4180, "case", "2017/18", "secondary"),
+    ("care_proceedings_case", "moj_2016_17", 3790, "case", "2016/17", "secondary"),
     # The Guardian (Feb 2023): Canterbury food bank standard parcel = £34.11
     ("food_bank_parcel", "base", 34.11, "item", "2022/23", "secondary"),
 ])
@@ -565,6 +572,7 @@ def test_config_selects_a_library_version(tmp_path):
 
     old = parse({"version": "2026.11.0"}).sources["unit_costs"].path
     assert old == FROZEN and library_version(old) == "2026.11.0"
+    assert library_version(parse({"version": "2026.12.1"}).sources["unit_costs"].path) == "2026.12.1"
     assert library_version(parse({"version": "2026.12.0"}).sources["unit_costs"].path) == "2026.12.0"
     with pytest.raises(ConfigError, match="no such unit-cost library"):
         parse({"version": "1999.1.0"})
@@ -578,10 +586,51 @@ def test_old_version_reproduces_old_costs_through_the_pipeline(make_study, run_s
     # plus (the shipped library maps it) the housing officer 45/60 x £39 = 29.25 -> 243.25
     from test_costing import NSPCC, QUESTIONNAIRE, SAU, family_costs
 
-    toml = '\n[sources.unit_costs]\nversion = "2026.11.0"\n'
+    # social work from the SAU log, as the old library's hand-worked figures were (docs/costing.md "Like for like")
+    toml = '\n[sources.unit_costs]\nversion = "2026.11.0"\n\n[costing]\narm_specific_logs = true\n'
     con = run_study(make_study(questionnaire=QUESTIONNAIRE, nspcc=NSPCC, sau=SAU, extra_toml=toml), out="old")
     got = family_costs(con)
     assert got[("PFC-B-002", "pre_baseline", "nhs_pss")][0] == pytest.approx(192.00)
     assert got[("PFC-B-002", "follow_up", "public_sector")][0] == pytest.approx(214.00 + 29.25)
     assert con.execute("select max(unit_cost_gbp) from int_unit_costs_inflated "
                        "where unit_cost_code = 'childrens_social_worker_hour' and variant = 'base'").fetchone()[0] == 48
+
+
+# --------------------------------------------------------------------------- unit costs issue 10 added
+
+@pytest.mark.parametrize("code, unit, sector, verification", [
+    ("foster_care_night", "night", "la_social_care", "derived"),
+    ("kinship_care_night", "night", "la_social_care", "assumption"),
+    ("residential_care_night", "night", "la_social_care", "assumption"),
+    ("care_proceedings_case", "case", "justice", "secondary"),
+    ("child_protection_plan_day", "day", "la_social_care", "assumption"),
+    ("parent_time_off_work_hour", "hour", "out_of_pocket", "assumption"),
+    ("out_of_pocket_gbp", "gbp", "out_of_pocket", "assumption"),
+    ("direct_support_transfer_gbp", "gbp", "intervention", "assumption"),
+    ("direct_support_resource_gbp", "gbp", "intervention", "assumption"),
+])
+def test_interface_codes_exist_with_their_unit_and_label(unit_costs, code, unit, sector, verification):
+    # docs: /work/helpers/interfaces.md "unitcosts <-> costing: unit-cost codes"
+    r = row(unit_costs, code)
+    assert (r["unit"], r["sector"], r["verification"]) == (unit, sector, verification)
+
+
+def test_new_unit_costs_against_their_cited_figures(unit_costs):
+    # PSSRU blog on Unit Costs 2017, p.86: foster care £646 per child per week (2016/17) -> per night / 7
+    assert cost(unit_costs, "foster_care_night") == round(646 / 7, 2) == 92.29
+    assert row(unit_costs, "foster_care_night")["price_year"] == "2016/17"
+    # DfE answer to PQ 49075: foster care 'around £600' and a children's home 'around £3,000' per week
+    assert cost(unit_costs, "foster_care_night", "dfe_around_600") == round(600 / 7, 2)
+    assert cost(unit_costs, "residential_care_night") == round(3000 / 7, 2) == 428.57
+    # kinship placement assumed at the foster care cost
+    assert cost(unit_costs, "kinship_care_night") == cost(unit_costs, "foster_care_night")
+    # CP plan: (26 visits x £51.60 + 2 review conferences x £286.80) / 365 days
+    visit, conference = cost(unit_costs, "social_worker_visit"), cost(unit_costs, "child_protection_conference")
+    assert cost(unit_costs, "child_protection_plan_day") == round((26 * visit + 2 * conference) / 365, 2) == 5.25
+    # ONS ASHE 2023: median full-time weekly earnings £682 (April 2023), over an assumed 37.5-hour week
+    assert cost(unit_costs, "parent_time_off_work_hour") == round(682 / 37.5, 2) == 18.19
+    # money: the amount is the cost; out-of-pocket spending is moved with consumer prices (CPI)
+    assert row(unit_costs, "out_of_pocket_gbp")["inflation_index"] == "cpi_fy"
+    # early years: (5 x £5.29 + 7 x £5.62) / 12 over financial year 2023/24
+    assert cost(unit_costs, "early_years_hour") == round((5 * 5.29 + 7 * 5.62) / 12, 2) == 5.48
+    assert "193824" not in row(unit_costs, "early_years_hour", "under_2")["source"].split(";")[0]
