@@ -53,7 +53,7 @@ def test_database_held_open_by_another_process_is_one_line(make_study, run_study
         time.sleep(60)""")], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline() == "open\n"
-        out = subprocess.run([*PFC, "audit", "--out", str(tmp_path / "results")], capture_output=True, text=True,
+        out = subprocess.run([*PFC, "audit", str(tmp_path / "results")], capture_output=True, text=True,
                              timeout=120)
     finally:
         holder.kill()
