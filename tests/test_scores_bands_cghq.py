@@ -311,3 +311,13 @@ def test_score_names_the_line_and_column_of_an_unscorable_answer(tmp_path, capsy
     path.write_text("id,form,pedsql_tod_1\nA,ycs,2\n")                       # a toddler item on a 5-7 row
     assert main(["score", "pedsql", str(path)]) == 2
     assert "line 2, column pedsql_tod_1: not an item" in capsys.readouterr().err
+
+
+def test_caseness_defaults_are_the_cited_thresholds():
+    # the config defaults must be the thresholds ghq12_rules.toml cites (HSE 2012; Donath 2001)
+    import tomllib
+    from pfc_econ.config import SCHEMA
+    from pfc_econ.paths import INSTRUMENTS_DIR
+    rules = tomllib.loads((INSTRUMENTS_DIR / "ghq12_rules.toml").read_text(encoding="utf-8"))["caseness"]
+    assert SCHEMA["outcomes"]["ghq_caseness_threshold"][1] == rules["default"]["threshold"]
+    assert SCHEMA["outcomes"]["cghq_caseness_threshold"][1] == rules["cghq"]["threshold"]
