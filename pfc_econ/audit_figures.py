@@ -3,7 +3,8 @@
 * ``missingness_map.png`` from ``audit_missingness_map``: family × (source · period, instrument ·
   timepoint), one panel per arm, each cell coloured by status;
 * ``instrument_completion.png`` from ``audit_instruments``: per instrument, form and timepoint, the
-  share of expected persons with the instrument complete, scorable, or administered.
+  share of expected persons with the instrument administered, scorable and complete (bars side by
+  side, 0–1; the CEA report draws it again from the disclosure-controlled counts).
 """
 
 from __future__ import annotations
@@ -73,25 +74,49 @@ def draw_missingness_map(con: duckdb.DuckDBPyConnection, path: Path) -> Path:
     return path
 
 
+COMPLETION_BARS = (("n_administered", "#E69F00", "administered"), ("n_scorable", "#56B4E9", "scorable"),
+                   ("n_complete", "#009E73", "complete"))
+
+
 def draw_instrument_completion(con: duckdb.DuckDBPyConnection, path: Path) -> Path:
-    """Horizontal bars per instrument × form × timepoint: complete, scorable, administered shares."""
+    """Bars per instrument × form × timepoint: administered, scorable and complete shares."""
+    from .audit_headline import read_instrument_completion
+    return plot_instrument_completion(read_instrument_completion(con), path)
+
+
+def plot_instrument_completion(table, path: Path, withheld=None, marker: str = "") -> Path:
+    """Three bars side by side per instrument × form × timepoint, each a share (0–1) of the persons
+    expected: administered, scorable, complete. Side by side, not stacked: they overlap rather than
+    add up (a BCAP form can be complete yet not scorable, when an answer is 'not sure').
+
+    ``table`` has instrument, form, timepoint, n_expected and the three counts; ``withheld`` (same
+    shape, True = suppressed by disclosure control) leaves a bar out and writes ``marker`` instead.
+    """
     plt = _pyplot()
-    rows = con.execute("""
-        select instrument || ' ' || form || ' · ' || timepoint, n_expected, n_complete, n_scorable, n_administered
-        from audit_instruments order by level desc, instrument, form, timepoint desc""").fetchall()
-    fig, ax = plt.subplots(figsize=(7, 1 + 0.3 * max(len(rows), 1)))
-    labels = [r[0] for r in rows]
-    for share_of, colour, label in ((4, "#E69F00", "administered"), (3, "#56B4E9", "scorable"), (2, "#009E73", "complete")):
-        ax.barh(range(len(rows)), [r[share_of] / r[1] if r[1] else 0 for r in rows], color=colour, label=label)
-    for i, r in enumerate(rows):
-        ax.text(1.01, i, f"{r[2]}/{r[3]}/{r[4]} of {r[1]}", va="center", fontsize=6)
-    ax.set_yticks(range(len(rows)), labels, fontsize=7)
+    n = len(table)
+    fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.42 * max(n, 1)), layout="constrained")
+    height = 0.26
+    for k, (column, colour, label) in enumerate(COMPLETION_BARS):
+        for i, row in enumerate(table.itertuples(index=False)):
+            y = i + (k - 1) * height
+            hidden = withheld is not None and (bool(withheld.iloc[i][column]) or bool(withheld.iloc[i]["n_expected"]))
+            if hidden:
+                ax.text(0.01, y, marker or "suppressed", va="center", fontsize=6, color="#555")
+                continue
+            expected = getattr(row, "n_expected")
+            share = getattr(row, column) / expected if expected else 0.0
+            ax.barh(y, share, height=height, color=colour, label=label if i == 0 else None)
+    labels = []
+    for i, row in enumerate(table.itertuples(index=False)):
+        expected = marker if withheld is not None and bool(withheld.iloc[i]["n_expected"]) else f"{row.n_expected:,}"
+        labels.append(f"{row.instrument} {row.form} · {row.timepoint} (of {expected})")
+    ax.set_yticks(range(n), labels, fontsize=7)
     ax.invert_yaxis()
-    ax.set_xlim(0, 1.25)
-    ax.set_xlabel("share of expected persons (complete / scorable / administered of expected)")
+    ax.set_xlim(0, 1)
+    ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0], ["0", "25%", "50%", "75%", "100%"])
+    ax.set_xlabel("share of persons expected to complete the form")
     ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, frameon=False)
     ax.set_title("Instrument completion", fontsize=10, loc="right")
-    fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path

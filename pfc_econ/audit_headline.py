@@ -22,45 +22,70 @@ def _tables(con) -> set[str]:
     return {r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'main'").fetchall()}
 
 
+COVERAGE_SQL = """
+select source, period, arm, count(*) filter (where is_expected) as n_expected,
+       count(*) filter (where is_expected and is_received) as n_received,
+       count(*) filter (where is_expected and not is_received) as n_not_received,
+       bool_and(is_source_present) as is_source_present
+from audit_completeness group by all having count(*) filter (where is_expected) > 0
+order by source, period desc, arm"""
+INSTRUMENTS_SQL = """
+select instrument, form, timepoint, n_expected, n_administered, n_expected - n_administered as n_not_administered,
+       n_complete, n_scorable
+from audit_instruments order by level desc, instrument, form, timepoint desc"""
+UNKNOWN_COST_SQL = """
+select d.arm, c.perspective, count(*) as n_families,
+       count(*) filter (where c.cost_status = 'complete') as n_complete,
+       count(*) filter (where c.cost_status = 'partial') as n_partial,
+       count(*) filter (where c.cost_status = 'missing') as n_missing,
+       count(*) filter (where c.cost_status <> 'complete') / count(*) as unknown_share
+from fct_family_costs as c join dim_family as d using (family_id)
+where c.period = 'follow_up'
+group by all order by d.arm, c.perspective"""
+
+
+def read_coverage(con):
+    """Per source × period × arm: families expected, received and not received (a DataFrame)."""
+    return con.execute(COVERAGE_SQL).df()
+
+
+def read_instrument_completion(con):
+    """Per instrument × form × timepoint: persons expected, administered, complete, scorable."""
+    return con.execute(INSTRUMENTS_SQL).df()
+
+
+def read_unknown_cost(con):
+    """Per arm × perspective: follow-up cost complete, partial, missing (None without fct_family_costs)."""
+    return con.execute(UNKNOWN_COST_SQL).df() if "fct_family_costs" in _tables(con) else None
+
+
 def coverage_lines(con) -> list[str]:
     """'0 of 7 IPS families covered by NSPCC activity (source absent from this run)', …"""
-    rows = con.execute("""
-        select source, period, arm, count(*) filter (where is_expected) as n_expected,
-               count(*) filter (where is_expected and is_received) as n_received,
-               bool_and(is_source_present) as is_present
-        from audit_completeness group by all having count(*) filter (where is_expected) > 0
-        order by source, period desc, arm""").fetchall()
     lines = []
-    for source, period, arm, expected, received, present in rows:
-        what = SOURCE_WORDS.get(source, source)
-        when = f" at {period.replace('_', '-')}" if source == "questionnaire" else ""
-        note = "" if present else " (source absent from this run)"
-        lines.append(f"{received} of {expected} {arm} families covered by {what}{when}{note}")
+    for r in read_coverage(con).itertuples():
+        what = SOURCE_WORDS.get(r.source, r.source)
+        when = f" at {r.period.replace('_', '-')}" if r.source == "questionnaire" else ""
+        note = "" if r.is_source_present else " (source absent from this run)"
+        lines.append(f"{r.n_received} of {r.n_expected} {r.arm} families covered by {what}{when}{note}")
     return lines
 
 
 def instrument_lines(con) -> list[str]:
-    rows = con.execute("""
-        select instrument, form, timepoint, n_expected, n_administered, n_complete, n_scorable
-        from audit_instruments order by level desc, instrument, form, timepoint desc""").fetchall()
-    return [f"{instrument:<11} {form:<17} {timepoint:<10} {n_complete:>5} complete, {n_scorable:>5} scorable, "
-            f"{n_administered:>5} administered of {n_expected:>5} expected"
-            for instrument, form, timepoint, n_expected, n_administered, n_complete, n_scorable in rows]
+    return [f"{r.instrument:<11} {r.form:<17} {r.timepoint:<10} {r.n_complete:>5} complete, {r.n_scorable:>5} scorable, "
+            f"{r.n_administered:>5} administered of {r.n_expected:>5} expected"
+            for r in read_instrument_completion(con).itertuples()]
 
 
 def unknown_lines(con) -> list[str]:
     """Share of cost and of QALY unknown per arm, from fct_family_costs / fct_resource_use /
     fct_family_outcomes; each part only when its mart is in the database."""
     tables, lines = _tables(con), []
-    if "fct_family_costs" in tables:
-        for arm, perspective, n, partial, missing in con.execute("""
-                select d.arm, c.perspective, count(*), count(*) filter (where c.cost_status = 'partial'),
-                       count(*) filter (where c.cost_status = 'missing')
-                from fct_family_costs as c join dim_family as d using (family_id)
-                where c.period = 'follow_up'
-                group by all order by d.arm, c.perspective""").fetchall():
-            lines.append(f"follow-up cost unknown, {arm} {perspective}: {partial + missing} of {n} families "
-                         f"({(partial + missing) / n:.0%}; {partial} partial, {missing} with no data)")
+    costs = read_unknown_cost(con)
+    if costs is not None:
+        for r in costs.itertuples():
+            lines.append(f"follow-up cost unknown, {r.arm} {r.perspective}: {r.n_partial + r.n_missing} of "
+                         f"{r.n_families} families ({r.unknown_share:.0%}; {r.n_partial} partial, "
+                         f"{r.n_missing} with no data)")
     else:
         lines.append("cost unknown: not computed (fct_family_costs is not in this database)")
     if "fct_resource_use" in tables:

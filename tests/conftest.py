@@ -134,3 +134,47 @@ def run_study(tmp_path):
     yield run
     for con in connections:
         con.close()
+
+
+@pytest.fixture(scope="session")
+def cea_report(tmp_path_factory):
+    """A 60-family synthetic trial through the pipeline and `pfc-econ cea` (few replicates),
+    with the disclosure threshold at 8 so that some counts are withheld."""
+    from pfc_econ.cea.run import run_cea
+    from pfc_econ.config import load_config
+    from pfc_econ.pipeline import run_pipeline
+    from pfc_econ.synth import generate_scenario
+
+    root = tmp_path_factory.mktemp("cea_report")
+    synth = generate_scenario("trial", root / "data", families=60, seed=11)
+    run_pipeline(load_config(synth.config_path), root / "results")
+    return run_cea(root / "results", {"n_bootstrap": 200, "n_imputations": 2, "suppress_below": 8})
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's headless Chromium: installed with apt-get when absent (as root, or with
+    passwordless sudo); the browser tests are skipped, saying why, only when that is impossible."""
+    import os
+    import shutil
+    import subprocess
+
+    from pfc_econ.report_browser import find_chromium
+
+    found = find_chromium()
+    if found:
+        return found
+    if shutil.which("apt-get") is None:
+        pytest.skip("chromium is not installed and this machine has no apt-get to install it")
+    prefix = [] if os.geteuid() == 0 else (["sudo", "-n"] if shutil.which("sudo") else None)
+    if prefix is None:
+        pytest.skip("chromium is not installed, and installing it needs root (run: apt-get install chromium)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
+        done = subprocess.run(prefix + command, capture_output=True, text=True, env=env, timeout=900, check=False)
+        if done.returncode != 0:
+            pytest.skip(f"chromium could not be installed ({' '.join(command)}: {done.stderr.strip()[-300:]})")
+    found = find_chromium()
+    if not found:
+        pytest.skip("apt-get installed chromium but no chromium executable was found")
+    return found

@@ -12,7 +12,6 @@ import pytest
 from pfc_econ.cea.analysis import STATUS_NOT_ESTIMABLE, STATUS_OK, analyse_table, summarise_result
 from pfc_econ.cea.run import run_cea
 from pfc_econ.cea.specs import AnalysisSpec, build_analysis_specs, parse_sensitivity
-from pfc_econ.cea.tables import suppress_small_cells
 from pfc_econ.config import load_config, parse_cea_settings
 from pfc_econ.errors import ConfigError
 from pfc_econ.pipeline import run_pipeline
@@ -94,14 +93,6 @@ def test_sensitivity_names_and_config():
         parse_cea_settings({"cea": {"sensitivity": ["perspective:moon"]}})
 
 
-def test_suppression_blanks_small_counts_and_their_statistics():
-    table = pd.DataFrame({"arm": ["IPS", "SAU", "SAU"], "n": [3, 12, 0], "mean": [1.0, 2.0, None], "sd": [0.1, 0.2, None]})
-    out = suppress_small_cells(table, 5, [("n", ["mean", "sd"])])
-    assert out["n"].tolist() == ["<5", 12, 0]
-    assert out.loc[0, "mean"] is None and out.loc[1, "mean"] == 2.0
-    assert out["is_suppressed"].tolist() == [True, False, False]
-
-
 @pytest.fixture(scope="module")
 def trial_results(tmp_path_factory):
     """A small synthetic trial run through the pipeline, then `pfc-econ cea` with few replicates."""
@@ -132,13 +123,13 @@ def test_shareable_outputs_suppress_small_cells(trial_results):
     consequences = pd.read_csv(folder / "cost_consequences.csv", dtype=str, keep_default_na=False)
     for arm in ("ips", "sau"):
         counts = consequences[f"{arm}_n"]
-        assert all(c == "<5" or int(c) == 0 or int(c) >= 5 for c in counts)
-        assert (consequences.loc[counts == "<5", f"{arm}_mean"] == "").all()
+        assert all(c == "" or int(c) == 0 or int(c) >= 5 for c in counts)
+        assert (consequences.loc[counts == "", f"{arm}_mean"] == "").all()
     cost_by_arm = pd.read_csv(folder / "cost_by_arm.csv", dtype=str, keep_default_na=False)
-    assert all(c == "<5" or int(c) >= 5 for c in cost_by_arm["n"])
+    assert all(c == "" or int(c) >= 5 for c in cost_by_arm["n"])
     workbook = pd.read_excel(folder / "summary.xlsx", sheet_name=None)
-    assert {"Notes", "sensitivity", "cost_by_arm", "cost_consequences"} <= set(workbook)
-    assert "suppressed" in " ".join(workbook["Notes"]["note"])
+    assert {"Contents", "Notes", "sensitivity", "cost_by_arm", "cost_consequences"} <= set(workbook)
+    assert "withheld" in " ".join(workbook["Notes"]["note"])
 
 
 def test_report_is_written_and_self_contained(trial_results):
@@ -146,7 +137,8 @@ def test_report_is_written_and_self_contained(trial_results):
     sources = re.findall(r'src="([^"]*)"', text)
     assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
     assert "href=\"http" not in text and "<link" not in text
-    for needle in ("CHEERS 2022", "far too small for inference", "GBP", "Cost-consequence", "summary.json is for scripts"):
+    for needle in ("CHEERS 2022", "60 randomised families: intervals are wide", "GBP", "Cost-consequence",
+                   "summary.json is for scripts", "illustrative_linear"):
         assert needle in text
     assert len(re.findall(r"<tr>\s*<td>\d+</td>", text.split('id="cheers"')[1])) == 28
     for png in ("ce_plane.png", "ceac.png", "cost_distributions.png"):

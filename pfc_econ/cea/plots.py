@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -13,39 +14,46 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from pfc_econ.cea.analysis import STATUS_OK, AnalysisResult  # noqa: E402
+from pfc_econ.disclosure import redact_counts  # noqa: E402
 
 ARM_COLOURS = {"IPS": "#1b7837", "SAU": "#762a83"}
 MAX_PLANE_POINTS = 4000  # replicates drawn on the CE plane (a fixed-seed subsample when more)
 EFFECT_LABELS = {"child_qaly": "child QALYs", "parent_yfc": "parent years of full capability"}
+EFFECT_UNITS = {"child_qaly": "QALY", "parent_yfc": "year of full capability"}
+THRESHOLD_STYLES = ("--", ":", "-.", (0, (5, 1, 1, 1)))
 
 
-def write_note_figure(path: Path, title: str, note: str) -> Path:
-    """A figure that says why there is nothing to draw."""
+def write_note_figure(path: Path, title: str, note: str, suppress_below: int = 0) -> Path:
+    """A figure that says why there is nothing to draw (its counts disclosure-controlled)."""
     fig, ax = plt.subplots(figsize=(6, 3))
     ax.axis("off")
     ax.set_title(title)
-    ax.text(0.5, 0.5, note, ha="center", va="center", wrap=True)
+    ax.text(0.5, 0.5, redact_counts(note, suppress_below), ha="center", va="center", wrap=True)
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)
     return path
 
 
-def plot_cost_distributions(families: pd.DataFrame, path: Path, perspective: str) -> Path:
+def plot_cost_distributions(families: pd.DataFrame, path: Path, perspective: str, suppress_below: int = 0) -> Path:
     """Box plots of follow-up cost per family by category and arm (complete costs only).
 
-    ``families`` has columns family_id, arm, category, cost_gbp (category 'total' included).
+    ``families`` has columns family_id, arm, category, cost_gbp (category 'total' included). For
+    a shareable figure no single family is drawn: whiskers run from the 5th to the 95th
+    percentile with no outlying points, and a group of fewer than ``suppress_below`` families is
+    left out.
     """
-    title = f"Follow-up cost per family by category and arm ({perspective}, complete costs)"
+    title = f"Follow-up cost per family by category and arm ({perspective.replace('_', ' ')}, complete costs)"
     if families.empty:
         return write_note_figure(path, title, "no family has a complete follow-up cost")
     categories = sorted(set(families["category"]) - {"total"}) + ["total"]
-    fig, ax = plt.subplots(figsize=(max(6, 1.1 * len(categories)), 4))
+    fig, ax = plt.subplots(figsize=(max(7, 1.1 * len(categories)), 4.5), layout="constrained")
     for offset, arm in ((-0.2, "IPS"), (0.2, "SAU")):
         data = [families.loc[(families["category"] == c) & (families["arm"] == arm), "cost_gbp"].to_numpy()
                 for c in categories]
+        data = [d if len(d) >= max(1, suppress_below) else np.array([np.nan]) for d in data]
         positions = np.arange(len(categories)) + offset
-        parts = ax.boxplot([d if len(d) else [np.nan] for d in data], positions=positions, widths=0.35,
-                           patch_artist=True, showfliers=True, flierprops={"markersize": 2})
+        parts = ax.boxplot(data, positions=positions, widths=0.35, whis=(5, 95), patch_artist=True,
+                           showfliers=False, medianprops={"color": "black"})
         for box in parts["boxes"]:
             box.set_facecolor(ARM_COLOURS[arm])
             box.set_alpha(0.6)
@@ -53,66 +61,81 @@ def plot_cost_distributions(families: pd.DataFrame, path: Path, perspective: str
     ax.set_xticks(np.arange(len(categories)), [c.replace("_", " ") for c in categories], rotation=30, ha="right")
     ax.set_yscale("symlog", linthresh=10)
     ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"£{v:,.0f}"))
     ax.set_ylabel("cost per family, GBP (symlog scale)")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title + "\nboxes: quartiles and median; whiskers: 5th–95th percentile", fontsize=9)
     ax.legend()
-    fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
 
 
-def plot_ce_plane(result: AnalysisResult, path: Path) -> Path:
-    """Bootstrap replicates of (incremental effect, incremental cost), the point estimate and
-    a line per threshold (cost = threshold × effect)."""
-    title = f"Cost-effectiveness plane: {result.spec.name}"
+def plot_ce_plane(result: AnalysisResult, path: Path, suppress_below: int = 0, is_withheld: bool = False) -> Path:
+    """Bootstrap replicates of (incremental effect, incremental cost), the point estimate and a
+    line per threshold (cost = threshold × effect), on axes that always include the origin so
+    every threshold line is drawn. ``is_withheld``: the analysis is withheld by disclosure control."""
+    title = f"Cost-effectiveness plane: {result.spec.name.replace('_', ' ')}"
+    if is_withheld:
+        return write_note_figure(path, title, "withheld by disclosure control: an arm has too few families")
     if result.status != STATUS_OK or len(result.replicate_cost) == 0:
-        return write_note_figure(path, title, f"not estimable: {result.message}")
+        return write_note_figure(path, title, f"not estimable: {result.message}", suppress_below)
     cost, effect = result.replicate_cost, result.replicate_effect
     if len(cost) > MAX_PLANE_POINTS:
         keep = np.random.default_rng(0).choice(len(cost), MAX_PLANE_POINTS, replace=False)
         cost, effect = cost[keep], effect[keep]
-    fig, ax = plt.subplots(figsize=(6, 4.5))
-    ax.scatter(effect, cost, s=3, alpha=0.25, color="#4575b4", label="bootstrap replicates")
+    unit = EFFECT_UNITS.get(result.spec.effect, "unit of effect")
+    fig, ax = plt.subplots(figsize=(6.5, 5), layout="constrained")
+    ax.scatter(effect, cost, s=3, alpha=0.25, color="#4575b4", label="bootstrap replicates", rasterized=True)
     ax.scatter([result.delta_effect], [result.delta_cost], color="black", zorder=3, label="point estimate")
-    span = np.nanmax(np.abs(effect)) * 1.1 if len(effect) else 1.0
-    xs = np.array([-span, span])
-    for threshold, style in zip(result.thresholds, ("--", ":", "-.")):
-        ax.plot(xs, threshold * xs, style, color="grey", label=f"£{threshold:,.0f} per unit of effect")
+    x_low, x_high = min(0.0, np.nanmin(effect)), max(0.0, np.nanmax(effect))
+    y_low, y_high = min(0.0, np.nanmin(cost)), max(0.0, np.nanmax(cost))
+    x_pad, y_pad = 0.08 * (x_high - x_low or 1.0), 0.08 * (y_high - y_low or 1.0)
+    xs = np.array([x_low - x_pad, x_high + x_pad])
+    for threshold, style in zip(result.thresholds, THRESHOLD_STYLES):
+        ax.plot(xs, threshold * xs, linestyle=style, color="#444", linewidth=1.1,
+                label=f"£{threshold:,.0f} per {unit}")
     ax.axhline(0, color="black", linewidth=0.6)
     ax.axvline(0, color="black", linewidth=0.6)
-    ax.set_xlim(-span, span)
-    ax.set_ylim(np.nanmin(cost) - abs(np.nanmin(cost)) * 0.1 - 1, np.nanmax(cost) + abs(np.nanmax(cost)) * 0.1 + 1)
+    ax.set_xlim(*xs)
+    ax.set_ylim(y_low - y_pad, y_high + y_pad)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"£{v:,.0f}"))
     ax.set_xlabel(f"incremental {EFFECT_LABELS.get(result.spec.effect, result.spec.effect)} (IPS − SAU)")
-    ax.set_ylabel("incremental cost, GBP (IPS − SAU)")
-    ax.set_title(title, fontsize=10)
+    ax.set_ylabel("incremental cost per family (IPS − SAU)")
+    ax.set_title(title + "\nbelow a threshold line: cost-effective at that threshold", fontsize=9)
     ax.legend(fontsize=7, loc="best")
-    fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
 
 
-def plot_acceptability_curves(results: Sequence[AnalysisResult], path: Path) -> Path:
-    """CEACs of every estimable analysis with child QALYs as the effect (base case in bold)."""
+def plot_acceptability_curves(results: Sequence[AnalysisResult], path: Path,
+                              withheld: Sequence[str] = ()) -> Path:
+    """CEACs of every estimable, shareable analysis with child QALYs as the effect (base case in
+    bold), a vertical marker at each threshold and the base case's probability there."""
     drawn = [r for r in results if r.status == STATUS_OK and r.spec.effect == "child_qaly"
-             and len(r.ceac_thresholds)]
+             and len(r.ceac_thresholds) and r.spec.name not in withheld]
     if not drawn:
         return write_note_figure(path, "Cost-effectiveness acceptability curve",
-                                 "no analysis with child QALYs could be estimated")
-    fig, ax = plt.subplots(figsize=(6, 4))
+                                 "no shareable analysis with child QALYs could be estimated")
+    fig, ax = plt.subplots(figsize=(6.5, 4.5), layout="constrained")
     for r in drawn:
         is_base = r.spec.name == "base_case"
         ax.plot(r.ceac_thresholds, r.ceac_probability, linewidth=2.2 if is_base else 1,
-                color="black" if is_base else None, alpha=1 if is_base else 0.7, label=r.spec.name)
-    for threshold in drawn[0].thresholds:
-        ax.axvline(threshold, color="grey", linestyle=":", linewidth=0.8)
+                color="black" if is_base else None, alpha=1 if is_base else 0.7, label=r.spec.name.replace("_", " "))
+    first = drawn[0]
+    for threshold, style in zip(first.thresholds, THRESHOLD_STYLES):
+        ax.axvline(threshold, color="grey", linestyle=style, linewidth=0.9)
+        probability = float(np.interp(threshold, first.ceac_thresholds, first.ceac_probability))
+        ax.plot([threshold], [probability], "o", color="#c0392b", zorder=4)
+        ax.annotate(f"£{threshold:,.0f}/QALY", (threshold, 1.0), textcoords="offset points", xytext=(3, -10),
+                    fontsize=7, color="#444")
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel("willingness to pay per QALY, GBP")
+    ax.set_xlim(left=0)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"£{v:,.0f}"))
+    ax.set_xlabel("willingness to pay per QALY")
     ax.set_ylabel("probability IPS is cost-effective")
-    ax.set_title("Cost-effectiveness acceptability curve", fontsize=10)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
+    ax.set_title("Cost-effectiveness acceptability curve (child QALYs)", fontsize=10)
+    ax.legend(fontsize=7, loc="center right")
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path

@@ -1,8 +1,9 @@
 """`pfc-econ cea`: every configured analysis on a results folder, written to DIR/cea/.
 
 Writes summary.json (for scripts; not suppressed, not for sharing), the shareable tables as CSV
-(cost_by_arm, outcomes_by_arm, cost_consequences, sensitivity, unit_cost_sources; small cells
-suppressed), the figures (PNG), report.html (self-contained) and summary.xlsx.
+(cost_by_arm, outcomes_by_arm, cost_consequences, sensitivity, coverage, instrument_completion,
+unknown_cost, sources; every one through ``pfc_econ.disclosure``), the figures (PNG), report.html
+(self-contained) and summary.xlsx.
 """
 
 from __future__ import annotations
@@ -16,19 +17,20 @@ from typing import Any, Callable
 
 import pandas as pd
 
+from pfc_econ.audit_figures import plot_instrument_completion
+from pfc_econ.audit_headline import read_coverage, read_instrument_completion, read_unknown_cost
 from pfc_econ.cea.analysis import AnalysisResult, analyse_table, summarise_result
+from pfc_econ.cea.formatting import infer_kind
 from pfc_econ.cea.inputs import open_results_folder, read_analysis_table
 from pfc_econ.cea.plots import plot_acceptability_curves, plot_ce_plane, plot_cost_distributions
-from pfc_econ.cea.report import describe_sample, render_report, write_workbook
+from pfc_econ.cea.report import describe_sample, render_report
+from pfc_econ.cea.report_tables import n_draws_of
 from pfc_econ.cea.rerun import read_rerun_table
+from pfc_econ.cea.sources import describe_unverified, read_sources
 from pfc_econ.cea.specs import build_analysis_specs
-from pfc_econ.cea.tables import (SUPPRESSION_GROUPS, build_sensitivity_table, read_cost_by_arm,
-                                 read_cost_consequences, read_cost_per_family, read_costing_notes,
-                                 read_outcomes_by_arm, suppress_small_cells, suppress_sensitivity_table)
-
-AUDIT_SUMMARY_SQL = """
-select source, severity, count(*) as n_issues from audit_issues group by all order by source, severity
-"""
+from pfc_econ.cea.tables import (build_sensitivity_table, disclose_table, read_cost_by_arm, read_cost_consequences,
+                                 read_cost_per_family, read_outcomes_by_arm)
+from pfc_econ.cea.workbook import Sheet, write_workbook
 
 
 @dataclass(frozen=True)
@@ -90,41 +92,115 @@ def run_cea(results_dir: Path, overrides: dict[str, Any] | None = None,
 
     with folder.connect() as con:
         raw_tables = {"cost_by_arm": read_cost_by_arm(con), "outcomes_by_arm": read_outcomes_by_arm(con),
-                      "cost_consequences": read_cost_consequences(con)}
-        notes = read_costing_notes(con, folder.manifest)
+                      "cost_consequences": read_cost_consequences(con), "coverage": read_coverage(con),
+                      "instrument_completion": read_instrument_completion(con)}
+        unknown_cost = read_unknown_cost(con)
+        if unknown_cost is not None:
+            raw_tables["unknown_cost"] = unknown_cost
+        sources = read_sources(con)
         per_family = read_cost_per_family(con, cea["base_case_perspective"])
-        audit_summary = con.execute(AUDIT_SUMMARY_SQL).df()
         n_randomised = con.execute("select count(*) from dim_family").fetchone()[0]
-        study_name = con.execute("select value from run_settings where key = 'study.name'").fetchone()[0]
-    shareable = {name: suppress_small_cells(table, threshold, SUPPRESSION_GROUPS[name])
-                 for name, table in raw_tables.items()}
-    shareable["sensitivity"] = suppress_sensitivity_table(build_sensitivity_table(summary["analyses"]), threshold)
-    shareable["unit_cost_sources"] = notes["unit_cost_sources"]
+        settings = dict(con.execute("select key, value from run_settings").fetchall())
+    shareable = {name: disclose_table(name, table, threshold) for name, table in raw_tables.items()}
+    shareable["sensitivity"] = disclose_table("sensitivity", build_sensitivity_table(summary["analyses"]), threshold)
     for name, table in shareable.items():
         files.append(out / f"{name}.csv")
-        table.to_csv(files[-1], index=False)
+        table.to_shareable_csv_frame().to_csv(files[-1], index=False)
+    files.append(out / "sources.csv")
+    sources.to_csv(files[-1], index=False)
 
+    figures = draw_report_figures(results, shareable, per_family, out, cea)
+    files += [figures["cost_distributions"][0], *(p for p, _ in figures["cea"]), *(p for p, _ in figures["audits"])]
+    settings_table = build_settings_table(cea, summary["price_year"], n_randomised)
     base = results[0]
-    figures = {
-        "cost_distributions": plot_cost_distributions(per_family, out / "cost_distributions.png",
-                                                      cea["base_case_perspective"]),
-        "cea": [plot_ce_plane(base, out / "ce_plane.png"), plot_acceptability_curves(results, out / "ceac.png")],
-        "audits": sorted((folder.path / "report").glob("*.png")),
-    }
-    files += [figures["cost_distributions"], *figures["cea"]]
-    settings_table = pd.DataFrame(
-        [{"setting": k, "value": json.dumps(v) if not isinstance(v, str) else v} for k, v in cea.items()]
-        + [{"setting": "currency", "value": "GBP"}, {"setting": "price_year", "value": summary["price_year"]},
-           {"setting": "randomised families", "value": str(n_randomised)}])
-    context = {"tables": shareable, "costing_notes": notes, "settings": cea, "study_name": study_name,
-               "version": folder.manifest.get("pfc_econ_version"), "figures": figures,
+    context = {"tables": shareable, "summary": summary, "settings": cea, "study_name": settings.get("study.name", ""),
+               "version": folder.manifest.get("pfc_econ_version"), "figures": figures, "folder": out,
                "base_case_description": base.spec.description, "settings_table": settings_table,
-               "audit_summary": audit_summary, "n_randomised": n_randomised}
+               "n_randomised": n_randomised, "price_year": summary["price_year"], "sources": sources,
+               "banners": describe_unverified(sources), "mapping": settings.get("outcomes.mapping", "?"),
+               "disclose": lambda name, frame: disclose_table(name, frame, threshold),
+               "n_draws": n_draws_of(summary["analyses"][0])}
     files.append(out / "report.html")
     files[-1].write_text(render_report(context), encoding="utf-8")
-    notes_text = [describe_sample(n_randomised),
-                  f"Cells with counts from 1 to {threshold - 1} are suppressed (shown as <{threshold}).",
-                  f"Costs in GBP at {summary['price_year']} prices; unit-cost sources on the unit_cost_sources sheet.",
-                  f"Base case: {base.spec.description}."]
-    files.append(write_workbook(out / "summary.xlsx", shareable | {"settings": settings_table}, notes_text))
+    notes_text = [describe_sample(n_randomised), *context["banners"],
+                  f"Counts from 1 to {threshold - 1} are withheld, with the statistics computed from them and any "
+                  "count that would let them be worked out from a total: such cells are empty and carry a comment.",
+                  f"Costs in GBP at {summary['price_year']} prices; the sources of every unit cost, index, tariff "
+                  "and mapping, with their verification labels, are on the sources sheet.",
+                  f"Base case: {base.spec.description.removeprefix('base case: ')}.",
+                  "summary.json beside this workbook is for scripts: it is not suppressed and not for sharing."]
+    sheets = build_workbook_sheets(shareable, sources, settings_table)
+    files.append(write_workbook(out / "summary.xlsx", sheets, notes_text, context["n_draws"]))
     return CeaRun(out, summary, tuple(results), tuple(files))
+
+
+SHEET_DESCRIPTIONS = {
+    "sensitivity": "base case and sensitivity analyses: counts, incremental cost and effect, ICER, NMB, P(CE)",
+    "cost_by_arm": "cost per family by perspective, period, category and arm (n, mean, SD)",
+    "outcomes_by_arm": "child QALYs, parent years of full capability and baselines by arm",
+    "cost_consequences": "every outcome by arm and timepoint next to costs",
+    "coverage": "families expected and received per source, period and arm",
+    "instrument_completion": "persons expected, administered, complete and scorable per instrument form",
+    "unknown_cost": "follow-up cost complete, partial or missing per arm and perspective",
+}
+
+
+def build_workbook_sheets(shareable: dict[str, Any], sources: pd.DataFrame, settings_table: pd.DataFrame) -> list[Sheet]:
+    """The workbook's table sheets, the sensitivity table first."""
+    money_stats = {"cost_by_arm"}
+
+    def kind_of(name):
+        def kind(column, row):
+            if column in ("mean", "sd") or column.endswith(("_mean", "_sd")):
+                if name in money_stats or str(row.get("outcome", "")).startswith("cost_gbp"):
+                    return "money"
+                return "qaly" if name == "outcomes_by_arm" else "score"
+            return infer_kind(column)
+        return kind
+
+    order = ["sensitivity", *[n for n in shareable if n != "sensitivity"]]
+    sheets = [Sheet(name, SHEET_DESCRIPTIONS.get(name, name), shareable[name], kind_of(name)) for name in order]
+    sheets.append(Sheet("sources", "unit-cost sources, indices, tariffs, scoring rules and mappings with their "
+                        "verification labels", sources, lambda c, r: "count" if c == "n_items" else "text"))
+    sheets.append(Sheet("settings", "the [cea] settings of this run", settings_table, lambda c, r: "text"))
+    return sheets
+
+
+def build_settings_table(cea: dict[str, Any], price_year: Any, n_randomised: int) -> pd.DataFrame:
+    """The run's [cea] settings, readable: lists joined, numbers with separators."""
+    def show(value):
+        if isinstance(value, list):
+            return ", ".join(map(str, value)) or "none"
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, (int, float)):
+            return f"{value:,}"
+        return str(value)
+    rows = [{"setting": k, "value": show(v)} for k, v in cea.items()]
+    rows += [{"setting": "currency", "value": "GBP"}, {"setting": "price_year", "value": str(price_year)},
+             {"setting": "randomised families", "value": f"{n_randomised:,}"}]
+    return pd.DataFrame(rows)
+
+
+def draw_report_figures(results, shareable, per_family, out: Path, cea: dict[str, Any]) -> dict[str, Any]:
+    """The report's figures, each (path, caption), drawn from what disclosure control lets through."""
+    threshold = int(cea["suppress_below"])
+    sensitivity = shareable["sensitivity"]
+    withheld = [name for i, name in enumerate(sensitivity.frame["analysis"])
+                if sensitivity.status.iloc[i]["incremental_cost_gbp"]]
+    base = results[0]
+    completion = shareable["instrument_completion"]
+    return {
+        "cost_distributions": (plot_cost_distributions(per_family, out / "cost_distributions.png",
+                                                       cea["base_case_perspective"], threshold),
+                               "Follow-up cost per family of families with a complete cost, by category and arm; "
+                               f"a group of fewer than {threshold} families is not drawn."),
+        "cea": [(plot_ce_plane(base, out / "ce_plane.png", threshold, base.spec.name in withheld),
+                 "Base case: each point one bootstrap replicate (all imputations); lines: each threshold per QALY."),
+                (plot_acceptability_curves(results, out / "ceac.png", withheld),
+                 "Probability IPS is cost-effective against willingness to pay per QALY; markers at each threshold.")],
+        "audits": [(plot_instrument_completion(completion.frame.fillna(0), out / "instrument_completion.png",
+                                               completion.status != "", f"<{threshold}"),
+                    "Share of persons expected who were administered, could be scored, and completed each form "
+                    "(side by side: the three overlap, they do not add up); withheld counts are not drawn.")],
+    }

@@ -1,10 +1,10 @@
-"""Human-readable CEA tables from the results database, and small-cell suppression for sharing.
+"""Human-readable CEA tables from the results database, and their disclosure rules for sharing.
 
 Every table is one SQL query over the marts (DuckDB aggregates; pandas only holds the small
 result): costs by arm (each perspective, period and category), outcomes by arm (QALYs, years
 of full capability), the cost-consequence table (every outcome by arm and timepoint next to
-costs), the costing notes (price year, currency, inflation indices, unit-cost sources) and the
-sensitivity table built from the analysis results.
+costs) and the sensitivity table built from the analysis results; and each table's disclosure
+rules (``pfc_econ.disclosure``). The sources table is ``sources.py``.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import duckdb
-import numpy as np
 import pandas as pd
+
+from pfc_econ.cea.formatting import infer_kind
+from pfc_econ.disclosure import DisclosedTable, DisclosureRules, apply_disclosure_control
 
 COST_BY_ARM_SQL = """
 with complete as (
@@ -106,24 +108,6 @@ group by measured_on, outcome, timepoint
 order by (measured_on = 'family'), measured_on, outcome, timepoint
 """
 
-UNIT_COST_SOURCES_SQL = """
-select u.source as unit_cost_source, count(distinct u.unit_cost_id) as n_unit_costs,
-       count(*) as n_items_costed, string_agg(distinct u.inflation_index, '; ') as inflation_indices
-from fct_resource_use as r
-join stg_unit_costs as u using (unit_cost_id)
-group by all
-order by n_items_costed desc
-"""
-
-INFLATION_SQL = """
-select distinct i.index_code, i.source
-from stg_inflation_indices as i
-where i.index_code in (select distinct inflation_index from stg_unit_costs
-                       where unit_cost_id in (select unit_cost_id from fct_resource_use))
-order by 1
-"""
-
-
 def read_cost_by_arm(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """n, mean and SD of cost per perspective × period × category × arm (complete costs), and
     of the known cost (a lower bound) of every family with any cost data."""
@@ -141,17 +125,6 @@ def read_cost_consequences(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(CONSEQUENCES_SQL).df()
 
 
-def read_costing_notes(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any]) -> dict[str, Any]:
-    """Price year, currency, inflation indices and unit-cost sources of the run."""
-    return {
-        "currency": "GBP",
-        "price_year": manifest.get("target_price_year"),
-        "inflation_indices": con.execute(INFLATION_SQL).df(),
-        "unit_cost_sources": con.execute(UNIT_COST_SOURCES_SQL).df(),
-        "unit_cost_library": manifest.get("unit_cost_library"),
-    }
-
-
 def build_sensitivity_table(summaries: Sequence[dict[str, Any]]) -> pd.DataFrame:
     """One row per analysis (base case first) from summary.json entries."""
     rows = []
@@ -166,6 +139,8 @@ def build_sensitivity_table(summaries: Sequence[dict[str, Any]]) -> pd.DataFrame
                "effect": s["effect"], "icer": s["icer"], "quadrant": s["quadrant"]}
         for key, value in s["nmb"].items():
             row[f"nmb_{key}"] = value
+        for key, (low, high) in s.get("nmb_ci", {}).items():
+            row[f"nmb_ci_lower_{key}"], row[f"nmb_ci_upper_{key}"] = low, high
         for key, value in s["prob_cost_effective"].items():
             row[f"prob_ce_{key}"] = value
         row["message"] = s["message"]
@@ -173,50 +148,41 @@ def build_sensitivity_table(summaries: Sequence[dict[str, Any]]) -> pd.DataFrame
     return pd.DataFrame(rows)
 
 
-def suppress_small_cells(table: pd.DataFrame, threshold: int,
-                         groups: Sequence[tuple[str, Sequence[str]]]) -> pd.DataFrame:
-    """Shareable copy of ``table``: a count below ``threshold`` becomes '<threshold' and the
-    statistics computed from it are blanked. ``groups`` pairs each count column with the columns
-    derived from it, e.g. [("n", ["mean", "sd"])]. Zero counts stay (they disclose nothing).
-    A column ``is_suppressed`` marks the rows changed.
-    """
-    out = table.astype(object).copy()
-    flagged = np.zeros(len(out), dtype=bool)
-    for count_column, derived in groups:
-        counts = pd.to_numeric(table[count_column], errors="coerce")
-        small = ((counts > 0) & (counts < threshold)).to_numpy()
-        out.loc[small, count_column] = f"<{threshold}"
-        for column in derived:
-            out.loc[small, column] = None
-        flagged |= small
-    out["is_suppressed"] = flagged
-    return out
+ESTIMATE_COLUMNS = ("incremental_cost_gbp", "cost_ci_lower", "cost_ci_upper", "incremental_effect",
+                    "effect_ci_lower", "effect_ci_upper", "icer", "quadrant")
 
 
-SUPPRESSION_GROUPS = {
-    "cost_by_arm": [("n", ["mean", "sd"])],
-    "outcomes_by_arm": [("n", ["mean", "sd"])],
-    "cost_consequences": [("ips_n", ["ips_mean", "ips_sd"]), ("sau_n", ["sau_mean", "sau_sd"])],
-}
-SENSITIVITY_DERIVED = ["incremental_cost_gbp", "cost_ci_lower", "cost_ci_upper", "incremental_effect",
-                       "effect_ci_lower", "effect_ci_upper", "icer"]
+def build_disclosure_rules(name: str, table: pd.DataFrame) -> DisclosureRules:
+    """The disclosure rules of each shareable table (see ``pfc_econ.disclosure``)."""
+    if name in ("cost_by_arm", "outcomes_by_arm"):
+        return DisclosureRules(counts=(("n", ("mean", "sd")),))
+    if name == "cost_consequences":
+        return DisclosureRules(counts=(("ips_n", ("ips_mean", "ips_sd")), ("sau_n", ("sau_mean", "sau_sd"))))
+    if name == "sensitivity":
+        estimates = ESTIMATE_COLUMNS + tuple(c for c in table.columns if c.startswith(("nmb_", "prob_ce_")))
+        return DisclosureRules(
+            counts=(("n_families", estimates), ("n_ips", estimates), ("n_sau", estimates), ("n_excluded", ())),
+            # n_families = n_ips + n_sau; n_families + n_excluded = the randomised families (public)
+            sums=(("n_families", ("n_ips", "n_sau")), (None, ("n_families", "n_excluded"))),
+            text=("message",))
+    if name == "coverage":
+        return DisclosureRules(counts=(("n_received", ()), ("n_not_received", ()), ("n_expected", ())),
+                               sums=(("n_expected", ("n_received", "n_not_received")),))
+    if name == "instrument_completion":
+        return DisclosureRules(counts=(("n_expected", ()), ("n_administered", ()), ("n_not_administered", ()),
+                                       ("n_complete", ()), ("n_scorable", ())),
+                               sums=(("n_expected", ("n_administered", "n_not_administered")),))
+    if name == "unknown_cost":
+        return DisclosureRules(counts=(("n_families", ("unknown_share",)), ("n_complete", ("unknown_share",)),
+                                       ("n_partial", ("unknown_share",)), ("n_missing", ("unknown_share",))),
+                               sums=(("n_families", ("n_complete", "n_partial", "n_missing")),))
+    # any other table (summary.json keys, regression tables): every count column by its name
+    return DisclosureRules(counts=tuple((c, ()) for c in table.columns if infer_kind(c) == "count"))
 
 
-def suppress_sensitivity_table(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Shareable sensitivity table: an analysis with an arm of fewer than ``threshold`` (but
-    more than 0) families shows its counts as '<threshold' and no estimates."""
-    out = table.astype(object).copy()
-    small = np.zeros(len(out), dtype=bool)
-    for column in ("n_ips", "n_sau"):
-        counts = pd.to_numeric(table[column], errors="coerce")
-        small |= ((counts > 0) & (counts < threshold)).to_numpy()
-    derived = SENSITIVITY_DERIVED + [c for c in table.columns if c.startswith(("nmb_", "prob_ce_"))]
-    for column in ("n_families", "n_ips", "n_sau", "n_excluded"):
-        out.loc[small, column] = f"<{threshold}"
-    for column in derived:
-        out.loc[small, column] = None
-    out["is_suppressed"] = small
-    return out
+def disclose_table(name: str, table: pd.DataFrame, threshold: int) -> DisclosedTable:
+    """The shareable copy of one named table (``apply_disclosure_control`` with its rules)."""
+    return apply_disclosure_control(table, threshold, build_disclosure_rules(name, table))
 
 
 COST_PER_FAMILY_SQL = """
