@@ -24,7 +24,8 @@ PRICE_YEAR = re.compile(r"^\d{4}/\d{2}$")
 # section -> key -> (type, default). Defaults of None mean "required" only where noted in validate.
 SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
     "study": {"name": (str, "PfC study"), "target_price_year": (str, "2023/24")},
-    "source": {"path": (str, None), "format": (str, None), "enabled": (bool, True)},
+    # version: unit_costs only, a frozen library shipped in unit_costs/versions/<version>/
+    "source": {"path": (str, None), "format": (str, None), "enabled": (bool, True), "version": (str, None)},
     "periods": {
         "baseline_recall_months": (int, 3),
         "followup_min_months": (int, 3),
@@ -191,12 +192,31 @@ def _check_cea(cea: dict[str, Any]) -> None:
             raise ConfigError(f"[cea] sensitivity: {exc}") from None
 
 
+def _library_version_folder(section: str, values: dict[str, Any]) -> Path:
+    """The frozen unit-cost library ``unit_costs/versions/<version>/`` (see unit_costs/README.md)."""
+    version = values["version"]
+    if section != "sources.unit_costs":
+        raise ConfigError(f"[{section}] version: only [sources.unit_costs] has library versions")
+    if values["path"] is not None:
+        raise ConfigError(f"[{section}] set either path or version, not both")
+    from .unit_cost_library import library_versions
+    current, frozen = library_versions()
+    if version == current:
+        return UNIT_COSTS_DIR
+    if version not in frozen:
+        raise ConfigError(f"[{section}] version = {version!r}: no such unit-cost library "
+                          f"(current {current}; frozen: {', '.join(frozen) or 'none'})")
+    return UNIT_COSTS_DIR / "versions" / version
+
+
 def _source(name: str, table: dict, base: Path) -> SourceConfig:
     section = f"sources.{name}"
     values = _check_keys(section, table, "source")
     path = values["path"]
     if not values["enabled"]:
         return SourceConfig(name, None, values["format"], False)
+    if values["version"] is not None:
+        return SourceConfig(name, _library_version_folder(section, values), "folder", True)
     if path is None:
         if name == "unit_costs":
             return SourceConfig(name, UNIT_COSTS_DIR, "folder", True)

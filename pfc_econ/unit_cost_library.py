@@ -36,6 +36,15 @@ def _settings(folder: Path | None) -> dict[str, Any]:
     return tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
+def library_versions(folder: Path | None = None) -> tuple[str | None, list[str]]:
+    """The library's own version (settings.toml) and the frozen versions in ``versions/<version>/``."""
+    folder = folder or UNIT_COSTS_DIR
+    versions = folder / "versions"
+    frozen = sorted(p.name for p in versions.iterdir() if (p / "unit_costs.csv").is_file()) if versions.is_dir() else []
+    version = _settings(folder).get("version")
+    return (str(version) if version is not None else None), frozen
+
+
 def library_costing_defaults(folder: Path | None = None) -> dict[str, Any]:
     """The costing defaults the library declares in settings.toml (see unit_costs/README.md)."""
     settings = _settings(folder)

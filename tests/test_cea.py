@@ -202,5 +202,6 @@ def test_rerun_sensitivity_runs_the_pipeline_with_the_change(make_study, tmp_pat
     cost = table.set_index("family_id")["cost"]
     # with the blank gate read as not used, the family's follow-up cost is complete: its SAU log
     # social work only: the hand-made log's CIN meeting, 60 min, at the shipped hourly rates —
-    # social worker £48 + health visitor £58; the teacher is education, outside NHS & PSS
-    assert cost["PFC-B-002"] == pytest.approx(48.0 + 58.0)
+    # social worker £51.60 (unit_costs 2026.12.0, [UC24] Table 10.1.1 components) + health visitor £58;
+    # the teacher is education, outside NHS & PSS
+    assert cost["PFC-B-002"] == pytest.approx(51.60 + 58.0)

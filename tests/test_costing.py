@@ -6,13 +6,13 @@ Unit-cost rows used (unit_costs/unit_costs.csv, target price year 2023/24):
   ASSUMP_POLICE_INCIDENT_VWOI        police_incident            £470 per contact,      2022/23, police, gdp_deflator
   DFE_EY_FUNDING_3TO4_SEP23          early_years_hour           £5.62 per hour,        2023/24, education
   ASSUMP_HOMESTART_VISIT_2H          home_start_visit           £60 per contact,       2023/24, third_sector
-  ASSUMP_SW_VISIT_60MIN              social_worker_visit        £48 per contact,       2023/24, la_social_care
+  ASSUMP_SW_VISIT_60MIN_UC24_COMPONENTS social_worker_visit     £51.60 per contact,    2023/24, la_social_care
   UC24_IPS_CLIN_PSYCH_B7             ips_clinical_psychologist_hour  £68 per hour,     2023/24, intervention (excl travel)
   ASSUMP_IPS_FEW_HOUR                ips_family_engagement_worker_hour £30 per hour,   2023/24, intervention (excl travel)
   IPS_DIRECT_SUPPORT_GBP             direct_support_cash        £1 per £,              2023/24, intervention
-  ASSUMP_CHILDRENS_SW_HOUR_ADULT_PROXY childrens_social_worker_hour £48 per hour,      2023/24, la_social_care (excl travel)
+  ASSUMP_CHILDRENS_SW_HOUR_UC24_COMPONENTS childrens_social_worker_hour £51.60 per hour, 2023/24, la_social_care (excl travel)
   ASSUMP_HV_HOUR_BAND6               health_visitor_hour        £58 per hour,          2023/24, nhs
-  ASSUMP_TEACHER_HOUR_SW_PROXY       teacher_hour               £48 per hour,          2023/24, education
+  ASSUMP_TEACHER_HOUR_UC24_COMPONENTS teacher_hour              £51.60 per hour,       2023/24, education
 Indices (unit_costs/inflation_indices.csv): nhscii_pp_uc25 2015/16 = 100, 2023/24 = 124.0071;
 gdp_deflator 2022/23 = 91.30, 2023/24 = 96.11.
 Perspectives (unit_costs/perspectives.csv): nhs_pss = nhs + la_social_care + intervention;
@@ -91,6 +91,7 @@ SAU = [
 
 NHS111 = 8 * 124.0071 / 100.0          # BMJO_NHS111_CALL inflated 2015/16 -> 2023/24 = 9.920568
 POLICE = 470 * 96.11 / 91.30           # ASSUMP_POLICE_INCIDENT_VWOI inflated 2022/23 -> 2023/24 = 494.761227
+SW = 51.60                             # [UC24] Table 10.1.1: (93,011 - 10,082) / 1,607, the social-worker proxy rate
 
 # family, period, perspective -> (known_cost_gbp, cost_status)
 EXPECTED = {
@@ -109,18 +110,18 @@ EXPECTED = {
     ("PFC-B-001", "follow_up", "nhs_pss"): (147.00, "complete"),
     ("PFC-B-001", "follow_up", "public_sector"): (147.00, "complete"),
     ("PFC-B-001", "follow_up", "societal"): (147.00, "complete"),
-    # PFC-B-002 baseline: 4 social-worker contacts × £48 = 192; GP 'yes' with no count -> partial.
-    ("PFC-B-002", "pre_baseline", "nhs_pss"): (192.00, "partial"),
-    ("PFC-B-002", "pre_baseline", "public_sector"): (192.00, "partial"),
-    ("PFC-B-002", "pre_baseline", "societal"): (192.00, "partial"),
+    # PFC-B-002 baseline: 4 social-worker contacts × £51.60 = 206.40; GP 'yes' with no count -> partial.
+    ("PFC-B-002", "pre_baseline", "nhs_pss"): (4 * SW, "partial"),
+    ("PFC-B-002", "pre_baseline", "public_sector"): (4 * SW, "partial"),
+    ("PFC-B-002", "pre_baseline", "societal"): (4 * SW, "partial"),
     # PFC-B-002 follow-up, social work from the SAU log (the parent's 5 contacts are not costed):
-    #   S1 CIN meeting 60 min: social worker £48 + health visitor £58 + teacher £48 (education),
-    #      social worker's travel 30 min × £48/h = 24
-    #   S2 home visit 45 min: social worker 45/60 × £48 = 36; housing officer unmapped -> partial
-    #   nhs_pss = 48 + 58 + 24 + 36 = 166; public_sector and societal add the teacher: 214.
-    ("PFC-B-002", "follow_up", "nhs_pss"): (166.00, "partial"),
-    ("PFC-B-002", "follow_up", "public_sector"): (214.00, "partial"),
-    ("PFC-B-002", "follow_up", "societal"): (214.00, "partial"),
+    #   S1 CIN meeting 60 min: social worker £51.60 + health visitor £58 + teacher £51.60 (education),
+    #      social worker's travel 30 min × £51.60/h = 25.80
+    #   S2 home visit 45 min: social worker 45/60 × £51.60 = 38.70; housing officer unmapped -> partial
+    #   nhs_pss = 51.60 + 58 + 25.80 + 38.70 = 174.10; public_sector and societal add the teacher: 225.70.
+    ("PFC-B-002", "follow_up", "nhs_pss"): (SW + 58 + SW / 2 + 0.75 * SW, "partial"),
+    ("PFC-B-002", "follow_up", "public_sector"): (2 * SW + 58 + SW / 2 + 0.75 * SW, "partial"),
+    ("PFC-B-002", "follow_up", "societal"): (2 * SW + 58 + SW / 2 + 0.75 * SW, "partial"),
     # PFC-G-001 withdrew and returned nothing: missing in both periods, known cost 0.
     **{("PFC-G-001", p, s): (0.0, "missing") for p in ("pre_baseline", "follow_up")
        for s in ("nhs_pss", "public_sector", "societal")},
@@ -188,8 +189,8 @@ def test_meeting_costs_every_attendee_and_dna_and_blanks(costed):
     con = costed()
     meeting = con.execute("""select resource_code, item_kind, cost_gbp from fct_resource_use
         where source_record_id like 'S1:%' order by source_record_id""").fetchall()
-    assert meeting == [("social_worker", "contact", 48.0), ("health_visitor", "contact", 58.0),
-                       ("teacher", "contact", 48.0), ("social_worker", "travel", 24.0)]
+    assert meeting == [("social_worker", "contact", pytest.approx(SW)), ("health_visitor", "contact", 58.0),
+                       ("teacher", "contact", pytest.approx(SW)), ("social_worker", "travel", pytest.approx(SW / 2))]
     dna = con.execute("select sum(cost_gbp) from fct_resource_use where source_record_id like 'N3%'").fetchone()[0]
     assert dna == pytest.approx(32.50)
     blanks = dict(con.execute("""select source_record_id, coalesce(missing_reason, quantity::varchar) from fct_resource_use
@@ -216,8 +217,8 @@ def test_source_agreement_keeps_the_parent_report(costed):
 
 def test_parent_report_only_sensitivity(costed):
     got = family_costs(costed("\n[costing]\nparent_report_only = true\n"))
-    # social work from the parent's 5 contacts × £48 = 240; the SAU log (and its unmapped code) is not costed
-    assert got[("PFC-B-002", "follow_up", "nhs_pss")][:2] == (240.0, "complete")
+    # social work from the parent's 5 contacts × £51.60 = 258.00; the SAU log (and its unmapped code) is not costed
+    assert got[("PFC-B-002", "follow_up", "nhs_pss")][:2] == (pytest.approx(5 * SW), "complete")
     assert got[("PFC-B-001", "follow_up", "nhs_pss")][0] == pytest.approx(147.00)  # IPS still from NSPCC
 
 
@@ -280,11 +281,12 @@ def test_blank_gate_as_zero_is_a_sensitivity_not_the_default(make_study, run_stu
     default = family_costs(run_study(make_study(questionnaire=questionnaire, nspcc=NSPCC, sau=SAU, extra_toml=toml),
                                      out="default"))
     # design rule: no gate answered and no count -> missing, so the cost is partial
-    assert default[("PFC-B-002", "pre_baseline", "nhs_pss")][:2] == (192.00, "partial")
+    assert default[("PFC-B-002", "pre_baseline", "nhs_pss")][:2] == (pytest.approx(4 * SW), "partial")
     assumed = run_study(make_study(questionnaire=questionnaire, nspcc=NSPCC, sau=SAU,
                                    extra_toml=toml + "\n[costing]\nblank_gate_as_zero = true\n"), out="assumed")
-    # sensitivity: read as not used -> 4 social-worker contacts × £48 = 192.00, complete
-    assert family_costs(assumed)[("PFC-B-002", "pre_baseline", "nhs_pss")] == (192.00, "complete", 192.00)
+    # sensitivity: read as not used -> 4 social-worker contacts × £51.60 = 206.40, complete
+    assert family_costs(assumed)[("PFC-B-002", "pre_baseline", "nhs_pss")] == (
+        pytest.approx(4 * SW), "complete", pytest.approx(4 * SW))
     assert assumed.execute("""select quantity, missing_reason from fct_resource_use
                               where source_record_id = 'R_b002t1:su_gp_surgery_contacts'""").fetchone() == (
         0.0, "gate_and_quantity_blank_assumed_zero")

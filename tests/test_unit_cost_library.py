@@ -22,7 +22,8 @@ INDEX_COLUMNS = ["index_code", "price_year", "index_value", "base", "vintage", "
 CODE_MAP_COLUMNS = ["source", "source_code", "quantity_unit", "unit_cost_code", "multiplier", "category", "note"]
 PERSPECTIVE_COLUMNS = ["perspective", "sector", "is_included", "source"]
 
-UNITS = {"hour", "contact_hour", "contact", "night", "item", "minute", "attendance", "call", "session", "gbp"}
+UNITS = {"hour", "contact_hour", "contact", "night", "item", "minute", "attendance", "call", "session", "spell", "day",
+         "case", "gbp"}
 SECTORS = {"nhs", "la_social_care", "education", "police", "third_sector", "out_of_pocket", "intervention"}
 VERIFICATION = {"primary", "secondary", "derived", "assumption", "recalled", "not_found"}
 CATEGORIES = {"primary_care", "community_health", "hospital", "mental_health", "social_care", "education",
@@ -36,6 +37,7 @@ QUANTITY_TO_UNIT = {
     "meetings": {"contact", "session"}, "hours": {"hour", "contact_hour"}, "parcels": {"item"},
     "sessions": {"session"}, "visits": {"contact"}, "incidents": {"contact"},
     "minutes": {"hour", "contact_hour", "minute"}, "gbp": {"gbp"},
+    "admissions": {"spell"}, "days": {"day", "night"}, "cases": {"case"}, "placements": {"case"},
 }
 
 REQUIRED_CODES = {
@@ -193,14 +195,21 @@ def test_every_unit_cost_index_covers_its_year_and_target(unit_costs, indices):
                 f"{r['unit_cost_id']}: index {r['inflation_index']} has no value for {year}"
 
 
+def fy_range(first, last):
+    return {f"{y}/{(y + 1) % 100:02d}" for y in range(first, last + 1)}
+
+
 def test_index_year_coverage(indices):
-    years = [f"{y}/{(y + 1) % 100:02d}" for y in range(2015, 2024)]
     by_code = {}
     for r in indices:
         by_code.setdefault(r["index_code"], set()).add(r["price_year"])
-    for code in ["nhscii_pp_uc25", "nhscii_pp_uc24", "pss_pp_excl_cap", "pss_la_pp_excl_cap", "gdp_deflator"]:
-        assert set(years) <= by_code[code], code
-    assert "2024/25" in by_code["nhscii_pp_uc25"] and "2024/25" in by_code["gdp_deflator"]
+    # every year the sources print: NHSCII changes from 2015/16 (so 2014/15 is the first level), [UC24]
+    # Tables 12.1.2-12.1.3 PSS changes from 2008/09 (so 2007/08), the GDP deflator and CPI outturn from 2000/01
+    assert by_code["nhscii_pp_uc25"] == fy_range(2014, 2024)
+    assert by_code["nhscii_pp_uc24"] == fy_range(2014, 2023)
+    assert by_code["nhscii_pp_uc23"] == fy_range(2014, 2022)
+    assert by_code["pss_pp_excl_cap"] == by_code["pss_la_pp_excl_cap"] == fy_range(2007, 2023)
+    assert by_code["gdp_deflator"] == by_code["cpi_fy"] == fy_range(2000, 2024)
 
 
 # --------------------------------------------------------------------------- schema: code map
@@ -277,6 +286,7 @@ def test_perspectives(perspectives, unit_costs):
 
 def test_settings(settings, indices):
     assert re.fullmatch(r"\d{4}\.\d+\.\d+", settings["version"])
+    assert settings["version"] == "2026.12.0"
     assert settings["default_price_year"] == "2023/24"
     assert any(r["price_year"] == settings["default_price_year"] for r in indices)
     sens = settings["non_contact_time"]["sensitivity"]
@@ -316,8 +326,20 @@ def test_settings(settings, indices):
     ("adult_mental_health_contact", "base", 280, "contact", "2023/24", "primary"),
     # [UC24] Table 2.1.1, p.20: specialist perinatal mental health community service = £313
     ("adult_mental_health_contact", "perinatal", 313, "contact", "2023/24", "primary"),
-    # [UC24] Table 8.2.1, p.64: community S&P staff Band 7 = £68/working hour
-    ("ips_clinical_psychologist_hour", "base", 68, "hour", "2023/24", "primary"),
+    # [UC24] Table 9.6.1, p.76 (read on the PDF page): GP-led telephone triage £18.63 per intervention
+    ("gp_telephone_consultation", "base", 18.63, "contact", "2023/24", "primary"),
+    # [UC24] Table 9.6.1, p.76: nurse-led telephone triage £9.08 per intervention
+    ("gp_telephone_consultation", "nurse_led_triage", 9.08, "contact", "2023/24", "primary"),
+    # [UC24] Table 6.1.1, p.43: non-elective inpatient stay, short stay £792 / long stay £5,134; day case £1,031
+    ("inpatient_spell", "base", 792, "spell", "2023/24", "primary"),
+    ("inpatient_spell", "nel_long_stay", 5134, "spell", "2023/24", "primary"),
+    ("inpatient_spell", "day_case", 1031, "spell", "2023/24", "primary"),
+    # DHSC answer to PQ 165361 (NCC 2020/21): unit cost per day of a non-elective bed, incl treatment = £901
+    ("inpatient_night", "base", 901, "night", "2020/21", "secondary"),
+    # DHSC answer to PQ 146908 (1 Mar 2023): per day excluding diagnosis and treatment, 2020/21 = £344.60
+    ("inpatient_night", "bed_only", 344.60, "night", "2020/21", "secondary"),
+    # [UC24] Table 10.1.1, p.84: social worker (adult services), 'per hour without qualifications £48' as printed
+    ("adult_social_worker_hour", "printed_excl_capital", 48, "hour", "2023/24", "primary"),
     # [UC23] Table 11.3.2, p.95: consultant psychiatric, excl quals = £109/hour (2022/23)
     ("ips_child_psychiatrist_hour", "uc23", 109, "hour", "2022/23", "primary"),
     # amended 2024 manual Table 11.3.2 (NICE COSTmos scrape): consultant psychiatric excl quals = £121
@@ -340,11 +362,19 @@ def test_verified_values(unit_costs, code, variant, expected, unit, price_year, 
 
 
 @pytest.mark.parametrize("code, variant, expected", [
-    # [UC24] Table 10.1.1, p.84: social worker (adult services) without quals = £48/hour (proxy)
-    ("childrens_social_worker_hour", "base", 48),
-    ("ips_social_worker_hour", "base", 48),
-    # [UC24] Table 10.1.1, p.84: with quals = £58/hour (proxy)
-    ("childrens_social_worker_hour", "incl_quals", 58),
+    # [UC24] Table 10.1.1, p.84 components: (93,011 - 10,082) / 1,607 = £51.60/hour (proxy)
+    ("childrens_social_worker_hour", "base", 51.60),
+    ("ips_social_worker_hour", "base", 51.60),
+    ("sw_team_manager_hour", "base", 51.60),
+    ("teacher_hour", "base", 51.60),
+    ("police_officer_hour", "base", 51.60),
+    ("other_professional_hour", "base", 51.60),
+    # [UC24] Table 10.1.1, p.84 components: 93,011 / 1,607 = £57.88/hour with quals (proxy)
+    ("childrens_social_worker_hour", "incl_quals", 57.88),
+    ("ips_social_worker_hour", "incl_quals", 57.88),
+    # [UC24] Table 8.2.1, p.64: community S&P staff Band 7 = £68/working hour; Band 7 for the IPS
+    # psychologist is a band-mapping judgement ([UC23] Table 12.3.5), so the row is an assumption (audit)
+    ("ips_clinical_psychologist_hour", "base", 68),
     # [UC24] Table 10.6.1, p.89: support and outreach worker = £30/hour (proxy for FSW)
     ("family_support_worker_hour", "base", 30),
     ("ips_family_engagement_worker_hour", "base", 30),
@@ -354,8 +384,8 @@ def test_verified_values(unit_costs, code, variant, expected, unit, price_year, 
     ("health_visitor_hour", "base", 58),
     # Home Office Police costs methodology Table 1: violence without injury = £470 (2022/23)
     ("police_incident", "base", 470),
-    # [UC24] Table 6.1.1: non-elective short stay = £792 per spell (per-night use is an assumption)
-    ("inpatient_night", "base", 792),
+    # DHSC answer to PQ 146908: £344.60 per day excl treatment, standing in for an excess bed day
+    ("inpatient_excess_bed_day", "base", 344.60),
 ])
 def test_assumption_rows_use_verified_inputs(unit_costs, code, variant, expected):
     r = row(unit_costs, code, variant)
@@ -370,6 +400,8 @@ def test_derived_and_assumed_arithmetic(unit_costs):
     assert cost(unit_costs, "social_worker_visit") == pytest.approx(cost(unit_costs, "childrens_social_worker_hour"))
     assert cost(unit_costs, "family_support_worker_contact") == pytest.approx(
         cost(unit_costs, "family_support_worker_hour"))
+    # 60-minute visit at the rebuilt social worker rate
+    assert cost(unit_costs, "social_worker_visit") == pytest.approx(51.60)
     # CIN meeting: 1 h x (SW + HV + FSW)
     assert cost(unit_costs, "cin_meeting") == pytest.approx(
         cost(unit_costs, "childrens_social_worker_hour") + cost(unit_costs, "health_visitor_hour")
@@ -382,8 +414,55 @@ def test_derived_and_assumed_arithmetic(unit_costs):
     f2f = cost(unit_costs, "ips_clinical_psychologist_hour", "per_f2f_hour")
     assert f2f == pytest.approx(cost(unit_costs, "ips_clinical_psychologist_hour") * 3.03)
     assert round(f2f) == 206
-    # [UC24] Table 9.4.2: GP £3.70 per minute x 10 minutes
-    assert cost(unit_costs, "gp_telephone_consultation") == pytest.approx(3.70 * 10)
+    # [UC24] Table 9.4.2: GP £3.70 per minute x 10 minutes, now a sensitivity variant of the phone call
+    assert cost(unit_costs, "gp_telephone_consultation", "surgery_rate_10min") == pytest.approx(3.70 * 10)
+    # [UC24] Table 9.6.1, p.76: per call £18.63 ~ £279 per hour x 4.00 minutes / 60 (= 18.60)
+    assert cost(unit_costs, "gp_telephone_consultation") == pytest.approx(279 * 4.00 / 60, abs=0.05)
+    assert cost(unit_costs, "gp_telephone_consultation", "nurse_led_triage") == pytest.approx(83 * 6.56 / 60, abs=0.05)
+    assert cost(unit_costs, "cin_meeting") == pytest.approx(139.60)
+    assert cost(unit_costs, "child_protection_conference") == pytest.approx(286.80)
+
+
+# [UC24] Table 10.1.1, p.84 (read on the PDF page): the components of a social worker's annual cost
+SW_COMPONENTS = {"salary": 40076, "on_costs": 13294, "qualifications": 10082, "direct_overheads": 15477,
+                 "indirect_overheads": 8539, "capital": 5543}
+SW_TOTAL, SW_HOURS = 93011, 1607
+
+
+def test_social_worker_rate_rebuilt_from_its_components(unit_costs):
+    assert sum(SW_COMPONENTS.values()) == SW_TOTAL
+    with_quals = SW_TOTAL / SW_HOURS                                        # 57.878
+    without_quals = (SW_TOTAL - SW_COMPONENTS["qualifications"]) / SW_HOURS  # 51.6049, capital kept
+    printed = (SW_TOTAL - SW_COMPONENTS["qualifications"] - SW_COMPONENTS["capital"]) / SW_HOURS  # 48.16
+    assert cost(unit_costs, "adult_social_worker_hour") == round(without_quals, 2) == 51.60
+    assert cost(unit_costs, "adult_social_worker_hour", "incl_quals") == round(with_quals, 2) == 57.88
+    assert round(printed) == cost(unit_costs, "adult_social_worker_hour", "printed_excl_capital") == 48
+    assert row(unit_costs, "adult_social_worker_hour")["verification"] == "derived"
+    assert row(unit_costs, "adult_social_worker_hour", "incl_quals")["verification"] == "derived"
+    # every social-work proxy follows the rebuilt rate; none is left on the printed £48
+    proxies = ["childrens_social_worker_hour", "social_worker_visit", "sw_team_manager_hour", "ips_social_worker_hour",
+               "ips_team_manager_hour", "teacher_hour", "police_officer_hour", "other_professional_hour"]
+    for code in proxies:
+        assert cost(unit_costs, code) == 51.60, code
+    assert not [r["unit_cost_id"] for r in unit_costs if float(r["cost_gbp"]) == 48
+                and r["unit_cost_code"] != "adult_social_worker_hour"]
+
+
+def test_paediatric_spells_recomputed_from_the_ncc_transcription(unit_costs):
+    # reference §1.4: activity-weighted P* HRG means, short 737 (688,462 spells), long 4,508 (258,195)
+    assert round(cost(unit_costs, "inpatient_spell", "paediatric_short_stay")) == 737
+    assert round(cost(unit_costs, "inpatient_spell", "paediatric_long_stay")) == 4508
+    for variant, spells in (("paediatric_short_stay", "688,462"), ("paediatric_long_stay", "258,195")):
+        assert spells in row(unit_costs, "inpatient_spell", variant)["note"]
+
+
+def test_rows_an_audit_questioned(unit_costs):
+    # reference §9: the IPS psychologist band is a judgement; council family support workers use the LA index
+    assert row(unit_costs, "ips_clinical_psychologist_hour")["verification"] == "assumption"
+    assert row(unit_costs, "ips_clinical_psychologist_hour", "band_8a")["verification"] == "assumption"
+    for code, variant in (("family_support_worker_hour", "base"), ("family_support_worker_hour", "social_work_assistant"),
+                          ("family_support_worker_contact", "base")):
+        assert row(unit_costs, code, variant)["inflation_index"] == "pss_la_pp_excl_cap"
 
 
 def test_superseded_psychiatrist_figure_not_used(unit_costs):
@@ -404,9 +483,28 @@ def test_superseded_psychiatrist_figure_not_used(unit_costs):
     ("gdp_deflator", "2022/23", 91.30),
     ("gdp_deflator", "2023/24", 96.11),
     ("gdp_deflator", "2015/16", 74.58),
+    # [WNL] seed: GDP deflator 2008-09 = 66.8397, 2000-01 = 54.3697; CPI fiscal-year mean 2023-24 = 131.6750
+    ("gdp_deflator", "2008/09", 66.84),
+    ("gdp_deflator", "2000/01", 54.37),
+    ("cpi_fy", "2023/24", 131.68),
 ])
 def test_index_values(indices, code, year, expected):
     assert round(index_value(indices, code, year), 2) == pytest.approx(expected, abs=1e-9)
+
+
+@pytest.mark.parametrize("code, year, change", [
+    # [UC24] Table 12.1.2, p.110 (all sectors, pay & prices excl capital), read on the PDF page
+    ("pss_pp_excl_cap", "2008/09", 3.20), ("pss_pp_excl_cap", "2011/12", 0.90), ("pss_pp_excl_cap", "2014/15", 1.00),
+    # [UC24] Table 12.1.3, p.111 (local authority services)
+    ("pss_la_pp_excl_cap", "2008/09", 3.30), ("pss_la_pp_excl_cap", "2012/13", 0.60), ("pss_la_pp_excl_cap", "2014/15", 1.00),
+    # [UC24] Table 12.1.1, p.109 and the 2025-manual vintage: 2015/16 +0.40%
+    ("nhscii_pp_uc24", "2015/16", 0.40), ("nhscii_pp_uc25", "2015/16", 0.40), ("nhscii_pp_uc23", "2015/16", 0.40),
+])
+def test_index_back_years_follow_the_printed_changes(indices, code, year, change):
+    start = int(year[:4])
+    before = f"{start - 1}/{start % 100:02d}"
+    assert index_value(indices, code, year) / index_value(indices, code, before) == pytest.approx(1 + change / 100,
+                                                                                                   abs=1e-5)
 
 
 def test_index_uplifts(indices):
@@ -421,3 +519,69 @@ def test_index_uplifts(indices):
         == pytest.approx(1.074, abs=1e-5)
     assert index_value(indices, "pss_la_pp_excl_cap", "2023/24") / index_value(
         indices, "pss_la_pp_excl_cap", "2022/23") == pytest.approx(1.070, abs=1e-5)
+
+
+# --------------------------------------------------------------------------- library versions
+
+FROZEN = LIB / "versions" / "2026.11.0"
+
+
+def read_frozen(name):
+    with open(FROZEN / name, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_frozen_version_keeps_the_old_rates():
+    # library 2026.11.0 costed every social-work proxy at the printed £48 ([UC24] Table 10.1.1), a GP phone
+    # call as 10 minutes at £3.70 (Table 9.4.2) and an inpatient night as one short-stay spell (Table 6.1.1)
+    old = read_frozen("unit_costs.csv")
+    with open(FROZEN / "settings.toml", "rb") as f:
+        assert tomllib.load(f)["version"] == "2026.11.0"
+    for code, expected in [("childrens_social_worker_hour", 48), ("social_worker_visit", 48), ("ips_social_worker_hour", 48),
+                           ("gp_telephone_consultation", 37), ("inpatient_night", 792), ("cin_meeting", 136),
+                           ("child_protection_conference", 276)]:
+        assert cost(old, code) == expected, code
+    assert {r["price_year"] for r in read_frozen("inflation_indices.csv") if r["index_code"] == "pss_pp_excl_cap"} \
+        == fy_range(2015, 2023)
+
+
+def test_current_library_keeps_every_old_index_value(indices):
+    # extending the indices back and forward never moves a value the old version had
+    new = {(r["index_code"], r["price_year"]): r["index_value"] for r in indices}
+    for r in read_frozen("inflation_indices.csv"):
+        assert new[(r["index_code"], r["price_year"])] == r["index_value"], (r["index_code"], r["price_year"])
+
+
+def test_config_selects_a_library_version(tmp_path):
+    from pfc_econ.config import parse_config
+    from pfc_econ.errors import ConfigError
+    from pfc_econ.manifest import library_version
+
+    (tmp_path / "r.csv").write_text("x\n", encoding="utf-8")
+    base = {"sources": {"randomisation": {"path": "r.csv"}, "questionnaire": {"path": "r.csv"}}}
+
+    def parse(unit_costs):
+        return parse_config({**base, "sources": {**base["sources"], "unit_costs": unit_costs}}, tmp_path / "s.toml")
+
+    old = parse({"version": "2026.11.0"}).sources["unit_costs"].path
+    assert old == FROZEN and library_version(old) == "2026.11.0"
+    assert library_version(parse({"version": "2026.12.0"}).sources["unit_costs"].path) == "2026.12.0"
+    with pytest.raises(ConfigError, match="no such unit-cost library"):
+        parse({"version": "1999.1.0"})
+    with pytest.raises(ConfigError, match="either path or version"):
+        parse({"version": "2026.11.0", "path": "."})
+
+
+def test_old_version_reproduces_old_costs_through_the_pipeline(make_study, run_study):
+    # the hand-worked costs of tests/test_costing.py under library 2026.11.0: 4 social-worker contacts
+    # x £48 = 192.00; the SAU follow-up 48 + 58 + 24 + 36 = 166.00 (nhs_pss) and 214.00 with the teacher,
+    # plus (the shipped library maps it) the housing officer 45/60 x £39 = 29.25 -> 243.25
+    from test_costing import NSPCC, QUESTIONNAIRE, SAU, family_costs
+
+    toml = '\n[sources.unit_costs]\nversion = "2026.11.0"\n'
+    con = run_study(make_study(questionnaire=QUESTIONNAIRE, nspcc=NSPCC, sau=SAU, extra_toml=toml), out="old")
+    got = family_costs(con)
+    assert got[("PFC-B-002", "pre_baseline", "nhs_pss")][0] == pytest.approx(192.00)
+    assert got[("PFC-B-002", "follow_up", "public_sector")][0] == pytest.approx(214.00 + 29.25)
+    assert con.execute("select max(unit_cost_gbp) from int_unit_costs_inflated "
+                       "where unit_cost_code = 'childrens_social_worker_hour' and variant = 'base'").fetchone()[0] == 48
