@@ -20,18 +20,25 @@ OPTIONAL_SOURCES = ("nspcc_activity", "sau_log")
 FORMATS = ("csv", "survey_csv", "sav", "xlsx", "parquet", "folder")
 EXTENSION_FORMATS = {".csv": "csv", ".sav": "sav", ".xlsx": "xlsx", ".parquet": "parquet"}
 PRICE_YEAR = re.compile(r"^\d{4}/\d{2}$")
+MEMORY_SIZE = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)$", re.IGNORECASE)
+DEFAULT_MEMORY_LIMIT = "2GB"
 
 # section -> key -> (type, default). Defaults of None mean "required" only where noted in validate.
 SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
     "study": {"name": (str, "PfC study"), "target_price_year": (str, "2023/24")},
+    # sheet: the worksheet of an .xlsx source (needed only when several sheets hold data);
     # version: unit_costs only, a frozen library shipped in unit_costs/versions/<version>/
-    "source": {"path": (str, None), "format": (str, None), "enabled": (bool, True), "version": (str, None)},
+    "source": {"path": (str, None), "format": (str, None), "enabled": (bool, True), "sheet": (str, None),
+               "version": (str, None)},
     "periods": {
         "baseline_recall_months": (int, 3),
         "followup_min_months": (int, 3),
         "followup_max_months": (int, 6),
     },
-    "run": {"threads": (int, 0), "memory_limit": (str, "")},
+    # DuckDB's memory_limit: bounded by default so that a large trial spills to the run's own
+    # temporary folder instead of filling the machine (DuckDB's own default is 80% of RAM).
+    # reuse_staged: copy the staged sources of a previous run with the same inputs (staged_reuse.py)
+    "run": {"threads": (int, 0), "memory_limit": (str, DEFAULT_MEMORY_LIMIT), "reuse_staged": (bool, True)},
     # exports/: csv = "auto" (every mart and audit that fits an Excel sheet; larger tables are
     # Parquet only), "all" or "none". Parquet and the Stata .dta are always written.
     "exports": {"csv": (str, "auto")},
@@ -99,6 +106,7 @@ class SourceConfig:
     path: Path | None
     format: str | None
     is_enabled: bool
+    sheet: str | None = None
 
 
 @dataclass(frozen=True)
@@ -231,7 +239,7 @@ def _source(name: str, table: dict, base: Path) -> SourceConfig:
             raise ConfigError(f"[{section}] format: cannot tell the format of {path!r}; set format")
     if fmt not in FORMATS:
         raise ConfigError(f"[{section}] format = {fmt!r}: expected one of {', '.join(FORMATS)}")
-    return SourceConfig(name, resolved, fmt, True)
+    return SourceConfig(name, resolved, fmt, True, values["sheet"])
 
 
 def load_config(path: str | Path) -> StudyConfig:
@@ -298,6 +306,10 @@ def parse_config(raw: dict[str, Any], path: Path) -> StudyConfig:
     run = _check_keys("run", raw.get("run", {}), "run")
     if run["threads"] < 0:
         raise ConfigError(f"[run] threads = {run['threads']}: expected 0 (all cores) or more")
+    run["memory_limit"] = run["memory_limit"].strip() or DEFAULT_MEMORY_LIMIT
+    if not MEMORY_SIZE.match(run["memory_limit"]):
+        raise ConfigError(f"[run] memory_limit = {run['memory_limit']!r}: expected a size such as "
+                          f"'{DEFAULT_MEMORY_LIMIT}', '500MB' or '8GB'")
     return StudyConfig(
         path=path.resolve(),
         name=study["name"],

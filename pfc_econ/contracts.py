@@ -181,7 +181,8 @@ def _load(path: Path) -> SourceContract:
         source=source, title=spec["title"], provider=spec["provider"], grain=spec["grain"],
         description=spec["description"].strip(), formats=tuple(spec["formats"]),
         is_optional=spec["is_optional"], tables=tables, header_rows=spec.get("header_rows", 1),
-        path=path, extra={k: v for k, v in spec.items() if k in ("max_children", "services")})
+        path=path, extra={k: v for k, v in spec.items()
+               if k in ("max_children", "services", "child_prefix", "child_prefix_spellings", "sheet")})
 
 
 @cache

@@ -59,8 +59,10 @@ def apply_comments(con: duckdb.DuckDBPyConnection) -> None:
     common = columns.pop("_common")
     existing = con.execute(
         "select table_name, column_name from duckdb_columns() where schema_name = 'main'").fetchall()
+    present = {table for table, _ in existing}
     for table, description in tables.items():
-        con.execute(f"comment on table \"{table}\" is ?".replace("?", _lit(description)))
+        if table in present:  # a re-run that re-used its staged sources makes no temporary tables
+            con.execute(f"comment on table \"{table}\" is ?".replace("?", _lit(description)))
     for table, column in existing:
         text = columns.get(table, {}).get(column) or common.get(column)
         if text:

@@ -22,6 +22,7 @@ from .audit_figures import draw_audit_figures
 from .checks import build_check_sql
 from .config import StudyConfig
 from .contracts import SOURCE_ORDER, contract_rows, load_contracts
+from .database import close_database, open_database
 from .docs import apply_comments
 from .exports import export_tables
 from .manifest import file_sha256, library_version
@@ -29,6 +30,7 @@ from .models import Model, order_models, run_models, run_macros, sql_models
 from .paths import IS_PACKAGED, ROOT
 from .readers import create_empty_raw, q, read_table
 from .reference_data import load_reference_data
+from .staged_reuse import STAGED_LAYERS, copy_staged, find_reusable, staging_key
 
 @dataclass(frozen=True)
 class RunResult:
@@ -52,10 +54,20 @@ def _check_models() -> list[Model]:
     return models
 
 
+def _unaccounted_rows(found) -> list[tuple]:
+    """A finding when the rows counted in the file are not all read or rejected by the reader."""
+    if found.rows_in_file is None or found.rows_in_file == found.rows_read + len(found.rejected):
+        return []
+    return [(None, "rows_unaccounted", "error",
+             f"the file holds {found.rows_in_file} data row(s) but {found.rows_read} were read and "
+             f"{len(found.rejected)} rejected as malformed")]
+
+
 def _read_sources(con, config: StudyConfig, say: Callable[[str], None]) -> tuple[dict, float]:
     """Read every source into raw_* tables; record sources, findings and malformed lines."""
     con.execute("""create table raw_sources (source varchar, source_table varchar, is_present boolean,
-                   file_name varchar, format varchar, sha256 varchar, rows_read bigint, seconds double)""")
+                   file_name varchar, format varchar, sha256 varchar, rows_read bigint, seconds double,
+                   rows_in_file bigint)""")
     con.execute("""create table raw_read_findings (source varchar, source_table varchar, field varchar,
                    rule varchar, severity varchar, message varchar, value varchar)""")
     con.execute("create table raw_rejects (source varchar, source_table varchar, source_row bigint, error varchar)")
@@ -67,18 +79,19 @@ def _read_sources(con, config: StudyConfig, say: Callable[[str], None]) -> tuple
             start = time.perf_counter()
             if not source.is_enabled:
                 create_empty_raw(con, table)
-                con.execute("insert into raw_sources values (?, ?, false, null, null, null, 0, 0)", [name, table.table])
+                con.execute("insert into raw_sources values (?, ?, false, null, null, null, 0, 0, 0)", [name, table.table])
                 con.execute("insert into raw_read_findings values (?, ?, null, 'source_absent', 'warning', ?, null)",
                             [name, table.table, f"source {name} is switched off or absent in this run"])
                 say(f"  read         {table.table:<34}  absent (switched off in the config)")
                 continue
             path = source.path / table.file if source.format == "folder" else source.path
             fmt = "csv" if source.format == "folder" else source.format
-            found = read_table(con, contract, table, path, fmt)
+            found = read_table(con, contract, table, path, fmt, source.sheet)
             findings = (
                 [(c, "identifier_dropped", "info", f"direct identifier dropped at read time: {why}") for c, why in found.identifiers]
                 + [(c, "unknown_column", "warning", "column is not in the contract and was not read") for c in found.unknown_columns]
-                + [(c, "missing_column", "warning", "optional column is absent from the file") for c in found.missing_columns])
+                + [(c, "missing_column", "warning", "optional column is absent from the file") for c in found.missing_columns]
+                + _unaccounted_rows(found))
             for column, rule, severity, message in findings:
                 con.execute("insert into raw_read_findings values (?, ?, ?, ?, ?, ?, null)",
                             [name, table.table, column, rule, severity, message])
@@ -88,12 +101,30 @@ def _read_sources(con, config: StudyConfig, say: Callable[[str], None]) -> tuple
             total += seconds
             digest = file_sha256(path)
             inputs[f"{name}/{table.table}"] = {"file": str(path), "sha256": digest, "format": fmt}
-            con.execute("insert into raw_sources values (?, ?, true, ?, ?, ?, ?, ?)",
-                        [name, table.table, path.name, fmt, digest, found.rows_read, seconds])
+            con.execute("insert into raw_sources values (?, ?, true, ?, ?, ?, ?, ?, ?)",
+                        [name, table.table, path.name, fmt, digest, found.rows_read, seconds, found.rows_in_file])
             say(f"  read         {table.table:<34} {seconds:7.2f} s  {found.rows_read:>10,} rows"
                 + (f", {len(found.rejected)} malformed" if found.rejected else "")
                 + (f", {len(found.identifiers)} identifier column(s) dropped" if found.identifiers else ""))
     return inputs, total
+
+
+def _read_or_reuse(con, config: StudyConfig, candidates: list[Path], say: Callable[[str], None]):
+    """Read every source, or copy the staged tables of a previous run with the same staging key
+    (pfc_econ/staged_reuse.py). Returns (inputs, read seconds, staging key, what was re-used)."""
+    hashes = {f"{name}/{table.table}": file_sha256(source.path / table.file if source.format == "folder" else source.path)
+              for name, source in config.sources.items() if source.is_enabled
+              for table in load_contracts()[name].tables}
+    key = staging_key(config.sources, hashes, _code_version())
+    database = find_reusable(candidates, key) if config.run.get("reuse_staged", True) else None
+    staged = [m for m in _check_models() + sql_models() if m.layer in STAGED_LAYERS]
+    tables = copy_staged(con, database, staged) if database else None
+    if tables:
+        manifest = json.loads((database.parent / "manifest.json").read_text(encoding="utf-8"))
+        say(f"  reused       {len(tables)} read and staged tables of {database.parent} (inputs unchanged)")
+        return manifest.get("inputs", {}), 0.0, key, {"staged_from": str(database.parent), "tables": list(tables)}
+    inputs, seconds = _read_sources(con, config, say)
+    return inputs, seconds, key, {}
 
 
 def _write_settings(con, config: StudyConfig) -> None:
@@ -125,8 +156,11 @@ def _code_version() -> str:
     return f"{__version__}+{commit}" if commit else __version__
 
 
-def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], None] | None = None) -> RunResult:
-    """Run the whole pipeline for ``config`` into ``out_dir`` (written completely or not at all)."""
+def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], None] | None = None,
+                 reuse_from: list[Path] | None = None) -> RunResult:
+    """Run the whole pipeline for ``config`` into ``out_dir`` (written completely or not at all).
+    Staged sources are re-used from ``out_dir`` or a ``reuse_from`` results folder whose inputs
+    are the same (pfc_econ/staged_reuse.py)."""
     say = progress or (lambda _: None)
     out_dir = Path(out_dir).resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -136,24 +170,21 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     try:
         database = work / "pfc.duckdb"
-        con = duckdb.connect(str(database))
-        if config.run["threads"]:
-            con.execute(f"set threads = {int(config.run['threads'])}")
-        if config.run["memory_limit"]:
-            con.execute(f"set memory_limit = '{config.run['memory_limit']}'")
+        con = open_database(database, config.run)
         run_macros(con)
         _write_settings(con, config)
         con.register("_contract_rows", pa.Table.from_pylist(contract_rows()))
         con.execute("create table contract_columns as select * from _contract_rows")
         con.unregister("_contract_rows")
         say("reading sources")
-        inputs, read_seconds = _read_sources(con, config, say)
+        inputs, read_seconds, key, reused = _read_or_reuse(con, config, [*(reuse_from or []), out_dir], say)
         timings = {"read": read_seconds}
         outcomes = config.settings("outcomes")
         load_reference_data(con, outcomes["mapping"], outcomes["bcap_key_file"])
         say("running models")
         available = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
-        models = order_models(_check_models() + sql_models(), available)
+        models = order_models([m for m in _check_models() + sql_models()
+                               if not (reused and m.layer in STAGED_LAYERS)], available)
         timings.update(run_models(con, models, say))
         apply_comments(con)
         tables = [r[0] for r in con.execute(
@@ -171,7 +202,7 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
         figures = draw_audit_figures(con, work / "report")
         timings["figures"] = time.perf_counter() - start
         say(f"  report       {len(figures)} figures                          {timings['figures']:7.2f} s")
-        con.close()
+        close_database(con, database)
         manifest = {
             "pfc_econ_version": _code_version(),
             "duckdb_version": duckdb.__version__,
@@ -185,6 +216,8 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
             # multipliers, DNA rule, source priority, variants
             "costing": config.settings("costing"),
             "inputs": inputs,
+            "staging_key": key,
+            "reused": reused,
             "sources_absent": [s for s, c in config.sources.items() if not c.is_enabled],
             "row_counts": row_counts,
             "exports": list(exported.tables),

@@ -111,7 +111,7 @@ def screenshot_sections(page: Path, out_dir: Path, prefix: str = "report", width
     written = []
     text = Path(page).read_text(encoding="utf-8")
     for section in check.sections:
-        height = max(200, min(6000, int(section["height"]) + 60))
+        height = max(200, min(8000, int(section["height"]) + 160))
         style = f"<style>body > :not(#{section['id']}) {{display:none !important}}</style>"
         with tempfile.TemporaryDirectory(prefix="pfc-shot-") as folder:
             shot = Path(folder) / "page.html"
@@ -121,6 +121,7 @@ def screenshot_sections(page: Path, out_dir: Path, prefix: str = "report", width
                           f"--screenshot={png}", shot.as_uri()])
         if png.is_file():
             with Image.open(png) as image:
-                image.convert("RGB").save(png, optimize=True)
+                # a page of text needs no more than 256 colours: a palette PNG is a fraction of the size
+                image.convert("RGB").quantize(colors=256).save(png, optimize=True)
             written.append(png)
     return written

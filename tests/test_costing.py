@@ -4,7 +4,7 @@ Unit-cost rows used (unit_costs/unit_costs.csv, target price year 2023/24):
   UC24_GP_CONSULT_10MIN              gp_consultation            £37 per contact,       2023/24, nhs
   BMJO_NHS111_CALL                   nhs111_call                £8 per call,           2015/16, nhs, nhscii_pp_uc25
   ASSUMP_POLICE_INCIDENT_VWOI        police_incident            £470 per contact,      2022/23, police, gdp_deflator
-  DFE_EY_FUNDING_3TO4_SEP23          early_years_hour           £5.62 per hour,        2023/24, education
+  DERIVED_DFE_EY_FUNDING_3TO4_FY2324 early_years_hour           £5.48 per hour,        2023/24, education
   ASSUMP_HOMESTART_VISIT_2H          home_start_visit           £60 per contact,       2023/24, third_sector
   ASSUMP_SW_VISIT_60MIN_UC24_COMPONENTS social_worker_visit     £51.60 per contact,    2023/24, la_social_care
   UC24_IPS_CLIN_PSYCH_B7             ips_clinical_psychologist_hour  £68 per hour,     2023/24, intervention (excl travel)
@@ -96,11 +96,11 @@ SW = 51.60                             # [UC24] Table 10.1.1: (93,011 - 10,082) 
 # family, period, perspective -> (known_cost_gbp, cost_status)
 EXPECTED = {
     # PFC-B-001 baseline: GP 2 × £37 = 74; NHS 111 3 × 9.920568 = 29.761704 -> nhs_pss 103.761704.
-    # public_sector adds police 494.761227 and early years 10 × £5.62 = 56.20 -> 654.722931.
+    # public_sector adds police 494.761227 and early years 10 × £5.48 = 54.80 -> 653.322931.
     # societal adds Home-Start 1 × £60 -> 714.722931. Food bank 'no' + blank = 0.
     ("PFC-B-001", "pre_baseline", "nhs_pss"): (74 + 3 * NHS111, "complete"),
-    ("PFC-B-001", "pre_baseline", "public_sector"): (74 + 3 * NHS111 + POLICE + 56.20, "complete"),
-    ("PFC-B-001", "pre_baseline", "societal"): (74 + 3 * NHS111 + POLICE + 56.20 + 60, "complete"),
+    ("PFC-B-001", "pre_baseline", "public_sector"): (74 + 3 * NHS111 + POLICE + 54.80, "complete"),
+    ("PFC-B-001", "pre_baseline", "societal"): (74 + 3 * NHS111 + POLICE + 54.80 + 60, "complete"),
     # PFC-B-001 follow-up (intervention counts in every perspective):
     #   N1 clinical psychologist 60 min × £68/h = 68, travel 30 min × £68/h = 34        -> 102
     #   N2 taxi £12.50 × £1                                                           -> 12.50

@@ -17,8 +17,14 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from pfc_econ.disclosure import (BELOW_THRESHOLD, COMPLEMENTARY, DERIVED, DisclosureRules,
-                                 apply_disclosure_control, redact_counts)
+from pfc_econ.disclosure import (
+    BELOW_THRESHOLD,
+    COMPLEMENTARY,
+    DERIVED,
+    DisclosureRules,
+    apply_disclosure_control,
+    redact_counts,
+)
 
 SENSITIVITY_RULES = DisclosureRules(
     counts=(("n_families", ("cost",)), ("n_ips", ("cost",)), ("n_sau", ("cost",)), ("n_excluded", ())),

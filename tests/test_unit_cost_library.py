@@ -24,7 +24,7 @@ PERSPECTIVE_COLUMNS = ["perspective", "sector", "is_included", "source"]
 
 UNITS = {"hour", "contact_hour", "contact", "night", "item", "minute", "attendance", "call", "session", "spell", "day",
          "case", "gbp"}
-SECTORS = {"nhs", "la_social_care", "education", "police", "third_sector", "out_of_pocket", "intervention"}
+SECTORS = {"nhs", "la_social_care", "education", "police", "justice", "third_sector", "out_of_pocket", "intervention"}
 VERIFICATION = {"primary", "secondary", "derived", "assumption", "recalled", "not_found"}
 CATEGORIES = {"primary_care", "community_health", "hospital", "mental_health", "social_care", "education",
               "third_sector", "police", "ips_intervention", "direct_support"}
@@ -278,7 +278,7 @@ def test_perspectives(perspectives, unit_costs):
         assert set(sectors) == SECTORS, p
     on = {p: {s for s, v in sectors.items() if v} for p, sectors in included.items()}
     assert on["nhs_pss"] == {"nhs", "la_social_care", "intervention"}
-    assert on["public_sector"] == on["nhs_pss"] | {"education", "police"}
+    assert on["public_sector"] == on["nhs_pss"] | {"education", "police", "justice"}
     assert on["societal"] == SECTORS
     assert any("PMG36" in p["source"] for p in perspectives if p["perspective"] == "nhs_pss")
     assert {r["sector"] for r in unit_costs} <= SECTORS
@@ -286,7 +286,7 @@ def test_perspectives(perspectives, unit_costs):
 
 def test_settings(settings, indices):
     assert re.fullmatch(r"\d{4}\.\d+\.\d+", settings["version"])
-    assert settings["version"] == "2026.12.0"
+    assert settings["version"] == "2026.12.1"
     assert settings["default_price_year"] == "2023/24"
     assert any(r["price_year"] == settings["default_price_year"] for r in indices)
     sens = settings["non_contact_time"]["sensitivity"]
@@ -351,7 +351,10 @@ def test_settings(settings, indices):
     # NCC 2023/24 CHS A13C1: SLT child one-to-one = £162.06
     ("speech_language_therapy_contact", "base", 162.06, "contact", "2023/24", "secondary"),
     # DfE PQ 193824 / Early Education (Nov 2023): 3-4-year-old national average rate from Sep 2023 = £5.62
-    ("early_years_hour", "base", 5.62, "hour", "2023/24", "secondary"),
+    ("early_years_hour", "from_sep_2023", 5.62, "hour", "2023/24", "secondary"),
+    # MoJ answer to PQ 244102: average cost of a public law case before the family courts, 2017/18 = £4,180
+    ("care_proceedings_case", "base", 4180, "case", "2017/18", "secondary"),
+    ("care_proceedings_case", "moj_2016_17", 3790, "case", "2016/17", "secondary"),
     # The Guardian (Feb 2023): Canterbury food bank standard parcel = £34.11
     ("food_bank_parcel", "base", 34.11, "item", "2022/23", "secondary"),
 ])
@@ -565,6 +568,7 @@ def test_config_selects_a_library_version(tmp_path):
 
     old = parse({"version": "2026.11.0"}).sources["unit_costs"].path
     assert old == FROZEN and library_version(old) == "2026.11.0"
+    assert library_version(parse({"version": "2026.12.1"}).sources["unit_costs"].path) == "2026.12.1"
     assert library_version(parse({"version": "2026.12.0"}).sources["unit_costs"].path) == "2026.12.0"
     with pytest.raises(ConfigError, match="no such unit-cost library"):
         parse({"version": "1999.1.0"})
@@ -585,3 +589,43 @@ def test_old_version_reproduces_old_costs_through_the_pipeline(make_study, run_s
     assert got[("PFC-B-002", "follow_up", "public_sector")][0] == pytest.approx(214.00 + 29.25)
     assert con.execute("select max(unit_cost_gbp) from int_unit_costs_inflated "
                        "where unit_cost_code = 'childrens_social_worker_hour' and variant = 'base'").fetchone()[0] == 48
+
+
+# --------------------------------------------------------------------------- unit costs issue 10 added
+
+@pytest.mark.parametrize("code, unit, sector, verification", [
+    ("foster_care_night", "night", "la_social_care", "derived"),
+    ("kinship_care_night", "night", "la_social_care", "assumption"),
+    ("residential_care_night", "night", "la_social_care", "assumption"),
+    ("care_proceedings_case", "case", "justice", "secondary"),
+    ("child_protection_plan_day", "day", "la_social_care", "assumption"),
+    ("parent_time_off_work_hour", "hour", "out_of_pocket", "assumption"),
+    ("out_of_pocket_gbp", "gbp", "out_of_pocket", "assumption"),
+    ("direct_support_transfer_gbp", "gbp", "intervention", "assumption"),
+    ("direct_support_resource_gbp", "gbp", "intervention", "assumption"),
+])
+def test_interface_codes_exist_with_their_unit_and_label(unit_costs, code, unit, sector, verification):
+    # docs: /work/helpers/interfaces.md "unitcosts <-> costing: unit-cost codes"
+    r = row(unit_costs, code)
+    assert (r["unit"], r["sector"], r["verification"]) == (unit, sector, verification)
+
+
+def test_new_unit_costs_against_their_cited_figures(unit_costs):
+    # PSSRU blog on Unit Costs 2017, p.86: foster care £646 per child per week (2016/17) -> per night / 7
+    assert cost(unit_costs, "foster_care_night") == round(646 / 7, 2) == 92.29
+    assert row(unit_costs, "foster_care_night")["price_year"] == "2016/17"
+    # DfE answer to PQ 49075: foster care 'around £600' and a children's home 'around £3,000' per week
+    assert cost(unit_costs, "foster_care_night", "dfe_around_600") == round(600 / 7, 2)
+    assert cost(unit_costs, "residential_care_night") == round(3000 / 7, 2) == 428.57
+    # kinship placement assumed at the foster care cost
+    assert cost(unit_costs, "kinship_care_night") == cost(unit_costs, "foster_care_night")
+    # CP plan: (26 visits x £51.60 + 2 review conferences x £286.80) / 365 days
+    visit, conference = cost(unit_costs, "social_worker_visit"), cost(unit_costs, "child_protection_conference")
+    assert cost(unit_costs, "child_protection_plan_day") == round((26 * visit + 2 * conference) / 365, 2) == 5.25
+    # ONS ASHE 2023: median full-time weekly earnings £682 (April 2023), over an assumed 37.5-hour week
+    assert cost(unit_costs, "parent_time_off_work_hour") == round(682 / 37.5, 2) == 18.19
+    # money: the amount is the cost; out-of-pocket spending is moved with consumer prices (CPI)
+    assert row(unit_costs, "out_of_pocket_gbp")["inflation_index"] == "cpi_fy"
+    # early years: (5 x £5.29 + 7 x £5.62) / 12 over financial year 2023/24
+    assert cost(unit_costs, "early_years_hour") == round((5 * 5.29 + 7 * 5.62) / 12, 2) == 5.48
+    assert "193824" not in row(unit_costs, "early_years_hour", "under_2")["source"].split(";")[0]

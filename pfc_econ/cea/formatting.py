@@ -13,9 +13,9 @@ import re
 
 import pandas as pd
 
-KINDS = ("count", "money", "probability", "qaly", "share", "score", "text")
+KINDS = ("count", "money", "probability", "qaly", "share", "score", "text", "display")
 EXCEL_FORMATS = {"count": "#,##0", "money": '"£"#,##0;-"£"#,##0', "qaly": "0.0000", "share": "0%",
-                 "score": "0.000", "text": "@"}
+                 "score": "0.000", "text": "@", "display": "@"}
 MISSING = "—"
 
 
@@ -24,13 +24,17 @@ def infer_kind(column: str) -> str:
     name = column.lower()
     if name in ("n", "count") or name.startswith("n_") or name.endswith("_n"):
         return "count"
-    if name.startswith(("prob", "p_ce", "probability")):
-        return "probability"
-    if name.endswith("_gbp") or name.startswith(("cost", "incremental_cost", "nmb", "icer", "evpi", "inb")) \
-            or "_gbp_" in name or name.startswith("delta_cost"):
-        return "money"
-    if name.startswith(("share", "pct")) or name.endswith("_share"):
+    if name.startswith(("prob", "p_ce", "probability")) or name.endswith("probability"):
+        return "display" if name.endswith("_display") else "probability"
+    if "share" in name or name.startswith(("pct", "cells_")):
         return "share"
+    if name.startswith("delta_cost_") and not name.endswith("_gbp"):
+        return "share"  # a delta-adjustment of imputed costs: a proportion (× (1 + delta))
+    if name.startswith("delta_effect_"):
+        return "qaly"
+    if name.endswith("_gbp") or name.startswith(("cost", "incremental_cost", "nmb", "icer", "evpi", "inb")) \
+            or "_gbp_" in name:
+        return "money"
     if "qaly" in name or "effect" in name or "yfc" in name:
         return "qaly"
     return "score"
@@ -82,7 +86,7 @@ def format_value(value, kind: str, n_draws: int | None = None) -> str:
         return MISSING
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if kind == "text" or isinstance(value, str):
+    if kind in ("text", "display") or isinstance(value, str):
         return str(value)
     if kind == "count":
         return f"{int(round(float(value))):,}"
@@ -93,7 +97,7 @@ def format_value(value, kind: str, n_draws: int | None = None) -> str:
     if kind == "qaly":
         return f"{float(value):.4f}".replace("-", "−")
     if kind == "share":
-        return f"{float(value):.0%}"
+        return f"{float(value):.0%}".replace("-", "−")
     number = float(value)
     if number == int(number) and abs(number) < 1e9:
         return f"{int(number):,}"

@@ -139,3 +139,38 @@ def plot_acceptability_curves(results: Sequence[AnalysisResult], path: Path,
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+def plot_value_of_information(ceac: pd.DataFrame, evpi: pd.DataFrame, path: Path, analysis: str = "base_case",
+                              thresholds: Sequence[float] = ()) -> Path | None:
+    """Two panels over willingness to pay per QALY for one analysis: the acceptability frontier
+    (probability the option on the frontier is cost-effective, coloured by that option) and the
+    population EVPI. From ceac.csv and evpi.csv (``outputs.py`` of the CEA); None if either lacks
+    the analysis."""
+    needed = ({"analysis", "threshold_gbp", "frontier_option", "frontier_probability"}, {"analysis", "threshold_gbp",
+                                                                                         "evpi_population_gbp"})
+    if ceac.empty or evpi.empty or not needed[0] <= set(ceac.columns) or not needed[1] <= set(evpi.columns):
+        return None
+    frontier, value = ceac[ceac["analysis"] == analysis], evpi[evpi["analysis"] == analysis]
+    if frontier.empty or value.empty:
+        return None
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(6.5, 6), sharex=True, layout="constrained")
+    colours = {"IPS": ARM_COLOURS["IPS"], "SAU": ARM_COLOURS["SAU"]}
+    for option, rows in frontier.groupby("frontier_option"):
+        top.scatter(rows["threshold_gbp"], rows["frontier_probability"], s=8, label=f"{option} on the frontier",
+                    color=colours.get(str(option), "#444"))
+    top.set_ylim(-0.02, 1.02)
+    top.set_ylabel("probability the frontier\noption is cost-effective")
+    top.set_title(f"Acceptability frontier and EVPI: {analysis.replace('_', ' ')}", fontsize=10)
+    top.legend(fontsize=7)
+    bottom.plot(value["threshold_gbp"], value["evpi_population_gbp"], color="black")
+    bottom.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"£{v:,.0f}"))
+    bottom.set_ylabel("population EVPI")
+    bottom.set_xlabel("willingness to pay per QALY")
+    bottom.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"£{v:,.0f}"))
+    for ax in (top, bottom):
+        for threshold, style in zip(thresholds, THRESHOLD_STYLES):
+            ax.axvline(threshold, color="grey", linestyle=style, linewidth=0.9)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path

@@ -23,12 +23,30 @@ from typing import Any
 
 import pandas as pd
 
-from pfc_econ.cea.formatting import format_interval, format_money, format_probability, format_value
-from pfc_econ.cea.report_sections import (render_audits, render_composition, render_regressions,
-                                          render_thresholds, render_tipping_point, render_value_of_information,
-                                          threshold_note)
-from pfc_econ.cea.report_tables import (EFFECT_UNITS, n_draws_of, render_cells, render_disclosed,
-                                        render_sensitivity)
+from pfc_econ.cea.formatting import (
+    format_interval,
+    format_money,
+    format_probability,
+    format_value,
+)
+from pfc_econ.cea.report_sections import (
+    render_audits,
+    render_composition,
+    render_regressions,
+    render_thresholds,
+    render_tipping_point,
+    render_value_of_information,
+    threshold_note,
+)
+from pfc_econ.cea.report_tables import (
+    EFFECT_PLURALS,
+    EFFECT_UNITS,
+    n_draws_of,
+    render_cells,
+    render_disclosed,
+    render_sensitivity,
+)
+from pfc_econ.disclosure import DisclosedTable
 
 CHEERS_FILE = Path(__file__).with_name("cheers2022.csv")
 # Sample-size bands for the caveat (a reporting convention of this report, not a published rule):
@@ -87,14 +105,33 @@ def render_headline(summary: dict[str, Any], disclosed) -> str:
     if base["status"] != "ok":
         return f'<p class="headline">Base case: not estimable ({html.escape(disclosed.frame.iloc[0]["message"])}).</p>'
     draws = n_draws_of(base)
-    chances = "; ".join(f"{format_probability(p, draws)} at £{float(k):,.0f} per {unit}"
+    shown = base.get("prob_cost_effective_display") or {}
+    chances = "; ".join(f"{shown.get(k) or format_probability(p, draws)} at £{float(k):,.0f} per {unit}"
                         for k, p in base["prob_cost_effective"].items())
     text = (f"Base case: IPS costs {format_money(base['incremental_cost_gbp'])} more per family than SAU "
             f"(95% interval {format_interval(*base['incremental_cost_ci'], 'money')}) and gives "
-            f"{format_value(base['incremental_qaly'], 'qaly')} more {unit}s "
+            f"{format_value(base['incremental_qaly'], 'qaly')} more {EFFECT_PLURALS.get(base['effect'], unit)} "
             f"({format_interval(*base['incremental_qaly_ci'], 'qaly')}); ICER "
             f"{format_money(base['icer'])} per {unit}. Probability IPS is cost-effective: {chances}.")
     return f'<p class="headline">{html.escape(text)}</p>'
+
+
+def render_costs_by_perspective(disclosed) -> str:
+    """Cost per family by arm, one table per perspective (rows: period × category × basis)."""
+    parts = []
+    frame = disclosed.frame
+    money = lambda column, row: "money" if column.endswith(("_mean", "_sd")) else None  # noqa: E731
+    for perspective in dict.fromkeys(frame["perspective"]):
+        rows = (frame["perspective"] == perspective).to_numpy()
+        part = DisclosedTable(frame[rows].reset_index(drop=True), disclosed.status[rows].reset_index(drop=True),
+                              disclosed.threshold, disclosed.rules)
+        parts.append(render_disclosed(
+            part, ["period", "category", "basis", "ips_n", "ips_mean", "ips_sd", "sau_n", "sau_mean", "sau_sd"],
+            kind=money, headers={"ips_n": "IPS n", "ips_mean": "IPS mean", "ips_sd": "IPS SD", "sau_n": "SAU n",
+                                 "sau_mean": "SAU mean", "sau_sd": "SAU SD"},
+            caption=f"Cost per family, {perspective.replace('_', ' ')} perspective: complete costs by category, "
+                    "and the known cost (a lower bound) of every family with any cost data"))
+    return "".join(parts)
 
 
 def render_settings(settings_table: pd.DataFrame) -> str:
@@ -118,7 +155,6 @@ def build_sections(context: dict[str, Any]) -> list[tuple[str, str, str]]:
     tables, summary, figures = context["tables"], context["summary"], context["figures"]
     threshold, sensitivity = context["settings"]["suppress_below"], tables["sensitivity"]
     base_description = context["base_case_description"].removeprefix("base case: ")
-    cost_kind = lambda column, row: "money" if column in ("mean", "sd") else None  # noqa: E731
     cons_kind = lambda column, row: ("money" if str(row["outcome"]).startswith("cost_gbp") else "score") \
         if column.endswith(("_mean", "_sd")) else None  # noqa: E731
     outcome_kind = lambda column, row: "qaly" if column in ("mean", "sd") else None  # noqa: E731
@@ -155,9 +191,7 @@ def build_sections(context: dict[str, Any]) -> list[tuple[str, str, str]]:
          "".join(embed_image(p, c) for p, c in figures["cea"])),
         ("costs", "Costs by arm and category",
          embed_image(*figures["cost_distributions"])
-         + render_disclosed(tables["cost_by_arm"], kind=cost_kind,
-                            caption="Follow-up and baseline cost per family (n, mean, SD), complete costs and the "
-                                    "known cost (a lower bound) of every family with cost data")
+         + render_costs_by_perspective(context["cost_by_arm_wide"])
          + render_composition(context) + sources_reference("unit costs and indices")),
         ("outcomes", "QALYs and years of full capability by arm",
          render_disclosed(tables["outcomes_by_arm"], kind=outcome_kind) + sources_reference("tariffs and the mapping")),

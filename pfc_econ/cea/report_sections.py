@@ -13,7 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from pfc_econ.cea.report_tables import render_disclosed, split_wide, to_frame
+from pfc_econ.cea.formatting import format_value, infer_kind
+from pfc_econ.cea.report_tables import render_disclosed, split_wide
 
 CAPABILITY_NOTE = ("no accepted threshold exists for a year of full capability; the configured thresholds are "
                    "applied for illustration only")
@@ -22,17 +23,6 @@ CAPABILITY_NOTE = ("no accepted threshold exists for a year of full capability; 
 def not_run(what: str, key: str) -> str:
     return (f'<p class="note">{html.escape(what)}: not run (summary.json has no <code>{html.escape(key)}</code> '
             "key; a newer <code>pfc-econ cea</code> writes it).</p>")
-
-
-def render_key_table(context: dict[str, Any], key: str, caption: str, keep: tuple[str, ...] = ()) -> str:
-    """summary.json[key] as one or more disclosed tables (split when wider than eight columns)."""
-    frame = to_frame(context["summary"][key], key_name="analysis" if key == "cost_composition" else "key")
-    disclosed = context["disclose"](key, frame)
-    keep = tuple(c for c in keep if c in frame.columns) or tuple(frame.columns[:1])
-    groups = split_wide(frame, keep)
-    return "".join(render_disclosed(disclosed, group, caption=caption if i == 0 else f"{caption} (continued)",
-                                    n_draws=context.get("n_draws"))
-                   for i, group in enumerate(groups))
 
 
 def threshold_note(summary: dict[str, Any], effect: str) -> str:
@@ -46,41 +36,106 @@ def threshold_note(summary: dict[str, Any], effect: str) -> str:
 
 
 def render_thresholds(context: dict[str, Any]) -> str:
-    """Which thresholds apply to which outcome."""
+    """Which thresholds apply to which outcome (summary.json ``thresholds``: values_gbp and label per outcome)."""
     summary = context["summary"]
-    if isinstance(summary.get("thresholds"), (dict, list)):
-        return render_key_table(context, "thresholds", "Thresholds per outcome")
-    values = ", ".join(f"£{t:,.0f}" for t in summary.get("thresholds_gbp", []))
-    rows = pd.DataFrame([
-        {"outcome": "child QALYs", "thresholds": f"{values} per QALY", "basis": threshold_note(summary, "child_qaly")},
-        {"outcome": "parent years of full capability", "thresholds": f"{values} per year of full capability",
-         "basis": threshold_note(summary, "parent_yfc")}])
-    return (render_disclosed(rows) + '<p class="note">Capability thresholds of their own: not run (summary.json '
-            "has no <code>thresholds</code> key).</p>")
+    labelled = summary.get("thresholds") if isinstance(summary.get("thresholds"), dict) else {}
+    rows = []
+    for effect, name, unit in (("child_qaly", "child QALYs", "QALY"),
+                               ("parent_yfc", "parent years of full capability", "year of full capability")):
+        entry = labelled.get(effect) if isinstance(labelled.get(effect), dict) else {}
+        values = entry.get("values_gbp") or entry.get("values") or summary.get("thresholds_gbp", [])
+        rows.append({"outcome": name, "thresholds": ", ".join(f"£{float(t):,.0f}" for t in values) + f" per {unit}",
+                     "what they are": threshold_note(summary, effect)})
+    note = "" if labelled else ('<p class="note">Capability thresholds of their own: not run (summary.json has '
+                                "no <code>thresholds</code> key).</p>")
+    return render_disclosed(pd.DataFrame(rows)) + note
 
 
 def render_composition(context: dict[str, Any]) -> str:
-    if "cost_composition" not in context["summary"]:
+    """summary.json ``cost_composition``: per analysis × arm, shares observed, structurally zero, imputed."""
+    composition = context["summary"].get("cost_composition")
+    if not composition:
         return not_run("How much of each arm's cost was observed, structurally zero and imputed", "cost_composition")
-    return render_key_table(context, "cost_composition",
-                            "Share of each arm's cost observed, structurally zero and imputed, per analysis",
-                            keep=("analysis", "arm"))
+    rows = []
+    for analysis, entry in composition.items():
+        by_arm = entry.get("by_arm") if isinstance(entry, dict) else None
+        if not by_arm:
+            rows.append({"analysis": analysis, "method": str(entry.get("method", "")).replace("_", " "), "arm": "both",
+                         "note": entry.get("note", "")})
+            continue
+        for arm, shares in by_arm.items():
+            rows.append({"analysis": analysis, "method": str(entry.get("method", "")).replace("_", " "), "arm": arm,
+                         **shares})
+    frame = pd.DataFrame(rows)
+    disclosed = context["disclose"]("cost_composition", frame)
+    headers = {"cells_observed": "cells observed", "cells_structurally_zero": "cells structurally zero",
+               "cells_imputed": "cells imputed", "cost_share_observed": "cost observed",
+               "cost_share_imputed": "cost imputed", "mean_cost_observed_gbp": "mean observed",
+               "mean_cost_imputed_gbp": "mean imputed", "n_families": "families"}
+    return ("<p>Cells are family × cost category: observed, structurally zero (no source of the family covers "
+            "the category) or imputed; cost shares are of the mean cost per family (mean over imputations).</p>"
+            + "".join(render_disclosed(disclosed, group, headers=headers,
+                                       caption="Cost composition per analysis and arm" + (" (continued)" if i else ""))
+                      for i, group in enumerate(split_wide(frame, ("analysis", "arm"), width=12))))
 
 
 def render_tipping_point(context: dict[str, Any]) -> str:
-    if "tipping_point" not in context["summary"]:
+    """summary.json ``tipping_point``: the delta grid, and per arm the first shift that changes the conclusion."""
+    tipping = context["summary"].get("tipping_point")
+    if not tipping:
         return not_run("Delta-adjusted (pattern-mixture) imputation by arm", "tipping_point")
-    return ("<p>Imputed values shifted by delta per arm away from missing at random; the row where the "
-            "conclusion changes is flagged.</p>"
-            + render_key_table(context, "tipping_point", "Tipping-point table", keep=("delta_cost", "delta_effect")))
+    rows = tipping.get("rows", tipping) if isinstance(tipping, dict) else tipping
+    frame = pd.DataFrame(rows)
+    keep = [c for c in ("shifted_arm", "delta_cost_ips", "delta_effect_ips", "delta_cost_sau", "delta_effect_sau",
+                        "incremental_cost_gbp", "incremental_effect", "inb_gbp", "inb_ci_lower", "inb_ci_upper",
+                        "prob_cost_effective_display", "prob_cost_effective", "conclusion_changes") if c in frame.columns]
+    if "prob_cost_effective_display" in keep and "prob_cost_effective" in keep:
+        keep.remove("prob_cost_effective")
+    disclosed = context["disclose"]("tipping_point", frame)
+    first = tipping.get("first_change", {}) if isinstance(tipping, dict) else {}
+    lines = []
+    for arm, shift in first.items():
+        if shift is None:
+            lines.append(f"{arm}: no shift in the grid changes the conclusion")
+        else:
+            lines.append(f"{arm}: the conclusion first changes at " + ", ".join(
+                f"{k.replace('_', ' ')} {format_value(v, infer_kind(k))}" for k, v in shift.items()))
+    threshold = tipping.get("threshold_gbp") if isinstance(tipping, dict) else None
+    note = str(tipping.get("note", "")) if isinstance(tipping, dict) else ""
+    intro = (f"<p>{html.escape(note[:1].upper() + note[1:])}. Analysis: {html.escape(str(tipping.get('analysis', '')))}"
+             + (f", at £{float(threshold):,.0f} per QALY" if threshold else "") + ". Conclusion: the sign of the "
+             "expected incremental net benefit (INB); <em>conclusion changes</em> marks a row where it differs "
+             "from missing at random (Leurent et al. 2018).</p>") if isinstance(tipping, dict) else ""
+    listing = "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>" if lines else ""
+    headers = {"prob_cost_effective_display": "P(cost-effective)", "inb_gbp": "INB", "inb_ci_lower": "INB lower",
+               "inb_ci_upper": "INB upper"}
+    return intro + listing + render_disclosed(disclosed, keep, headers=headers, caption="Tipping-point table",
+                                              n_draws=context.get("n_draws"))
 
 
 def render_value_of_information(context: dict[str, Any], figures: list, embed) -> str:
+    """summary.json ``frontier`` and ``evpi`` (base case, per threshold) and the curves' figure."""
     summary, parts = context["summary"], []
-    parts.append(render_key_table(context, "evpi", "Expected value of perfect information per threshold")
-                 if "evpi" in summary else not_run("Expected value of perfect information", "evpi"))
-    parts.append(render_key_table(context, "frontier", "Cost-effectiveness acceptability frontier")
-                 if "frontier" in summary else not_run("Acceptability frontier", "frontier"))
+    evpi, frontier = summary.get("evpi") or {}, summary.get("frontier") or {}
+    if not evpi and not frontier:
+        return not_run("Expected value of perfect information and the acceptability frontier", "evpi")
+    rows = []
+    for key in [k for k in dict.fromkeys([*frontier, *evpi]) if k != "population"]:
+        f, e = frontier.get(key, {}), evpi.get(key, {})
+        rows.append({"threshold": f"£{float(key):,.0f} per QALY", "option on the frontier": f.get("option", ""),
+                     "P(option is cost-effective)": f.get("probability_display") or format_value(
+                         f.get("probability"), "probability", context.get("n_draws")),
+                     "EVPI per family": format_value(e.get("per_family_gbp"), "money"),
+                     "EVPI, population": format_value(e.get("population_gbp"), "money")})
+    parts.append(render_disclosed(pd.DataFrame(rows), caption="Acceptability frontier and expected value of perfect "
+                                                               "information, base case"))
+    population = evpi.get("population")
+    if isinstance(population, dict):
+        parts.append(f"<p class=\"note\">Population: {format_value(population.get('families_per_year'), 'count')} "
+                     f"families a year for {format_value(population.get('horizon_years'), 'count')} years, "
+                     f"discounted at {format_value(population.get('discount_rate'), 'share')} "
+                     f"({format_value(population.get('discounted_families'), 'score')} discounted families). "
+                     f"{html.escape(str(population.get('note', '')))}.</p>")
     parts += [embed(path, caption) for path, caption in figures]
     return "".join(parts)
 

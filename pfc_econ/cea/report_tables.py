@@ -15,10 +15,18 @@ from typing import Any
 
 import pandas as pd
 
-from pfc_econ.cea.formatting import MISSING, format_interval, format_value, humanise, infer_kind, is_missing
+from pfc_econ.cea.formatting import (
+    MISSING,
+    format_interval,
+    format_value,
+    humanise,
+    infer_kind,
+    is_missing,
+)
 from pfc_econ.disclosure import SHOWN, DisclosedTable
 
 EFFECT_UNITS = {"child_qaly": "QALY", "parent_yfc": "year of full capability"}
+EFFECT_PLURALS = {"child_qaly": "QALYs", "parent_yfc": "years of full capability"}
 WHY = {"below_threshold": "count below the disclosure threshold",
        "derived": "computed from a count below the disclosure threshold",
        "complementary": "withheld so a suppressed count cannot be worked out from a total"}
@@ -103,7 +111,7 @@ def render_sensitivity(disclosed: DisclosedTable, summaries: Sequence[dict[str, 
                      interval_cell(disclosed, i, "cost_ci_lower", "cost_ci_upper", "money"),
                      cell(disclosed, i, "incremental_effect", "qaly"),
                      interval_cell(disclosed, i, "effect_ci_lower", "effect_ci_upper", "qaly"),
-                     html.escape(f"{unit}s"), cell(disclosed, i, "icer", "money"),
+                     html.escape(EFFECT_PLURALS.get(frame.iloc[i]["effect"], unit)), cell(disclosed, i, "icer", "money"),
                      cell(disclosed, i, "quadrant", "text")])
     increments = render_cells(["analysis", "incremental cost", "95% interval", "incremental effect", "95% interval",
                                "effect in", "ICER (£ per unit of effect)", "quadrant"], rows,
@@ -120,29 +128,14 @@ def render_sensitivity(disclosed: DisclosedTable, summaries: Sequence[dict[str, 
                          cell(disclosed, i, f"nmb_{key}", "money"),
                          interval_cell(disclosed, i, f"nmb_ci_lower_{key}", f"nmb_ci_upper_{key}", "money")
                          if f"nmb_ci_lower_{key}" in frame.columns else MISSING,
-                         cell(disclosed, i, f"prob_ce_{key}", "probability", n_draws_of(entry))])
+                         cell(disclosed, i, f"prob_ce_display_{key}", "display")
+                         if f"prob_ce_display_{key}" in frame.columns and isinstance(frame.iloc[i][f"prob_ce_display_{key}"], str)
+                         else cell(disclosed, i, f"prob_ce_{key}", "probability", n_draws_of(entry))])
     per_threshold = render_cells(["analysis", "threshold", "net monetary benefit", "95% interval",
                                   "P(IPS cost-effective)"], rows, [False, False, True, True, True],
                                  "Net monetary benefit (threshold × Δeffect − Δcost) and the probability IPS is "
                                  "cost-effective, at the draws' resolution")
     return analyses + increments + per_threshold
-
-
-def to_frame(value: Any, key_name: str = "key") -> pd.DataFrame:
-    """A summary.json value as a table: a list of records, a mapping of records, or a mapping of values."""
-    if isinstance(value, list):
-        records = [v if isinstance(v, dict) else {"value": v} for v in value]
-        return pd.json_normalize(records, sep="_") if records else pd.DataFrame()
-    if isinstance(value, dict):
-        if value and all(isinstance(v, dict) for v in value.values()):
-            rows = [{key_name: k, **pd.json_normalize(v, sep="_").iloc[0].to_dict()} for k, v in value.items()]
-            return pd.DataFrame(rows)
-        if value and all(isinstance(v, list) and all(isinstance(x, dict) for x in v) for v in value.values()):
-            return pd.DataFrame([{key_name: k, **x} for k, v in value.items() for x in v])
-        return pd.DataFrame({key_name: list(value), "value": [v if not isinstance(v, (list, dict)) else
-                                                               "; ".join(map(str, v)) if isinstance(v, list) else str(v)
-                                                               for v in value.values()]})
-    return pd.DataFrame({"value": [value]})
 
 
 def split_wide(frame: pd.DataFrame, keep: Sequence[str], width: int = 8) -> list[list[str]]:

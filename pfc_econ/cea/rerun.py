@@ -44,7 +44,7 @@ def read_rerun_table(results: ResultsFolder, spec: AnalysisSpec) -> pd.DataFrame
     except PfcError as exc:
         raise ValueError(f"config for {spec.name} is invalid: {exc}") from None
     with tempfile.TemporaryDirectory(prefix="pfc_cea_rerun_") as folder:
-        rerun = run_pipeline(config, Path(folder) / "results")
+        rerun = run_pipeline(config, Path(folder) / "results", reuse_from=[results.path])  # staged sources re-used
         import duckdb
         with duckdb.connect(str(rerun.database), read_only=True) as con:
             return read_analysis_table(con, spec.perspective, spec.effect)

@@ -18,18 +18,34 @@ from typing import Any, Callable
 import pandas as pd
 
 from pfc_econ.audit_figures import plot_instrument_completion
-from pfc_econ.audit_headline import read_coverage, read_instrument_completion, read_unknown_cost
+from pfc_econ.audit_headline import (
+    read_coverage,
+    read_instrument_completion,
+    read_unknown_cost,
+)
 from pfc_econ.cea.analysis import AnalysisResult, analyse_table, summarise_result
 from pfc_econ.cea.formatting import infer_kind
 from pfc_econ.cea.inputs import open_results_folder, read_analysis_table
-from pfc_econ.cea.plots import plot_acceptability_curves, plot_ce_plane, plot_cost_distributions
+from pfc_econ.cea.plots import (
+    plot_acceptability_curves,
+    plot_ce_plane,
+    plot_value_of_information,
+    plot_cost_distributions,
+)
 from pfc_econ.cea.report import describe_sample, render_report
 from pfc_econ.cea.report_tables import n_draws_of
 from pfc_econ.cea.rerun import read_rerun_table
 from pfc_econ.cea.sources import describe_unverified, read_sources
 from pfc_econ.cea.specs import build_analysis_specs
-from pfc_econ.cea.tables import (build_sensitivity_table, disclose_table, read_cost_by_arm, read_cost_consequences,
-                                 read_cost_per_family, read_outcomes_by_arm)
+from pfc_econ.cea.tables import (
+    build_sensitivity_table,
+    disclose_table,
+    pivot_arms,
+    read_cost_by_arm,
+    read_cost_consequences,
+    read_cost_per_family,
+    read_outcomes_by_arm,
+)
 from pfc_econ.cea.workbook import Sheet, write_workbook
 
 
@@ -110,7 +126,8 @@ def run_cea(results_dir: Path, overrides: dict[str, Any] | None = None,
     sources.to_csv(files[-1], index=False)
 
     figures = draw_report_figures(results, shareable, per_family, out, cea)
-    files += [figures["cost_distributions"][0], *(p for p, _ in figures["cea"]), *(p for p, _ in figures["audits"])]
+    files += [figures["cost_distributions"][0], *(p for p, _ in figures["cea"]), *(p for p, _ in figures["audits"]),
+              *(p for p, _ in figures["voi"])]
     settings_table = build_settings_table(cea, summary["price_year"], n_randomised)
     base = results[0]
     context = {"tables": shareable, "summary": summary, "settings": cea, "study_name": settings.get("study.name", ""),
@@ -119,7 +136,9 @@ def run_cea(results_dir: Path, overrides: dict[str, Any] | None = None,
                "n_randomised": n_randomised, "price_year": summary["price_year"], "sources": sources,
                "banners": describe_unverified(sources), "mapping": settings.get("outcomes.mapping", "?"),
                "disclose": lambda name, frame: disclose_table(name, frame, threshold),
-               "n_draws": n_draws_of(summary["analyses"][0])}
+               "n_draws": n_draws_of(summary["analyses"][0]),
+               "cost_by_arm_wide": disclose_table("cost_by_arm_wide", pivot_arms(
+                   raw_tables["cost_by_arm"], ["perspective", "period", "category", "basis"]), threshold)}
     files.append(out / "report.html")
     files[-1].write_text(render_report(context), encoding="utf-8")
     notes_text = [describe_sample(n_randomised), *context["banners"],
@@ -142,11 +161,18 @@ SHEET_DESCRIPTIONS = {
     "coverage": "families expected and received per source, period and arm",
     "instrument_completion": "persons expected, administered, complete and scorable per instrument form",
     "unknown_cost": "follow-up cost complete, partial or missing per arm and perspective",
+    "thresholds": "which thresholds apply to which outcome, and what they are",
+    "cost_composition": "per analysis and arm: cost observed, structurally zero and imputed",
+    "value_of_information": "base case: option on the acceptability frontier, its probability, EVPI",
+    "tipping_point": "missing not at random: delta-adjusted results by arm (base case)",
 }
 
 
-def build_workbook_sheets(shareable: dict[str, Any], sources: pd.DataFrame, settings_table: pd.DataFrame) -> list[Sheet]:
-    """The workbook's table sheets, the sensitivity table first."""
+def build_workbook_sheets(shareable: dict[str, Any], sources: pd.DataFrame, settings_table: pd.DataFrame,
+                          extra: dict[str, pd.DataFrame] | None = None, threshold: int = 5) -> list[Sheet]:
+    """The workbook's table sheets, the sensitivity table first; ``extra`` tables (the CEA's
+    decision tables: thresholds, cost composition, value of information, tipping point, regression
+    tables) go through disclosure control like the rest."""
     money_stats = {"cost_by_arm"}
 
     def kind_of(name):
@@ -160,6 +186,9 @@ def build_workbook_sheets(shareable: dict[str, Any], sources: pd.DataFrame, sett
 
     order = ["sensitivity", *[n for n in shareable if n != "sensitivity"]]
     sheets = [Sheet(name, SHEET_DESCRIPTIONS.get(name, name), shareable[name], kind_of(name)) for name in order]
+    for name, table in (extra or {}).items():
+        sheets.append(Sheet(name, SHEET_DESCRIPTIONS.get(name, name.replace("_", " ")),
+                            disclose_table(name, table, threshold), kind_of(name)))
     sheets.append(Sheet("sources", "unit-cost sources, indices, tariffs, scoring rules and mappings with their "
                         "verification labels", sources, lambda c, r: "count" if c == "n_items" else "text"))
     sheets.append(Sheet("settings", "the [cea] settings of this run", settings_table, lambda c, r: "text"))
@@ -182,6 +211,14 @@ def build_settings_table(cea: dict[str, Any], price_year: Any, n_randomised: int
     return pd.DataFrame(rows)
 
 
+def read_csv_or_empty(path: Path) -> pd.DataFrame:
+    """A CSV the CEA wrote, or an empty table when it has no rows."""
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+
+
 def draw_report_figures(results, shareable, per_family, out: Path, cea: dict[str, Any]) -> dict[str, Any]:
     """The report's figures, each (path, caption), drawn from what disclosure control lets through."""
     threshold = int(cea["suppress_below"])
@@ -190,7 +227,15 @@ def draw_report_figures(results, shareable, per_family, out: Path, cea: dict[str
                 if sensitivity.status.iloc[i]["incremental_cost_gbp"]]
     base = results[0]
     completion = shareable["instrument_completion"]
+    voi = []
+    if (out / "ceac.csv").is_file() and (out / "evpi.csv").is_file() and base.spec.name not in withheld:
+        drawn = plot_value_of_information(read_csv_or_empty(out / "ceac.csv"), read_csv_or_empty(out / "evpi.csv"),
+                                          out / "value_of_information.png", base.spec.name, base.thresholds)
+        if drawn is not None:
+            voi.append((drawn, "Base case: the option on the acceptability frontier and the probability it is "
+                               "cost-effective (top); population EVPI (bottom), by willingness to pay per QALY."))
     return {
+        "voi": voi,
         "cost_distributions": (plot_cost_distributions(per_family, out / "cost_distributions.png",
                                                        cea["base_case_perspective"], threshold),
                                "Follow-up cost per family of families with a complete cost, by category and arm; "

@@ -16,7 +16,11 @@ import duckdb
 import pandas as pd
 
 from pfc_econ.cea.formatting import infer_kind
-from pfc_econ.disclosure import DisclosedTable, DisclosureRules, apply_disclosure_control
+from pfc_econ.disclosure import (
+    DisclosedTable,
+    DisclosureRules,
+    apply_disclosure_control,
+)
 
 COST_BY_ARM_SQL = """
 with complete as (
@@ -142,7 +146,9 @@ def build_sensitivity_table(summaries: Sequence[dict[str, Any]]) -> pd.DataFrame
         for key, (low, high) in s.get("nmb_ci", {}).items():
             row[f"nmb_ci_lower_{key}"], row[f"nmb_ci_upper_{key}"] = low, high
         for key, value in s["prob_cost_effective"].items():
-            row[f"prob_ce_{key}"] = value
+            row[f"prob_ce_{key}"] = value  # a number, for scripts and the workbook's number format
+        for key, text in (s.get("prob_cost_effective_display") or {}).items():
+            row[f"prob_ce_display_{key}"] = text  # as the draws resolve it ("< 0.0001", never 2e-13)
         row["message"] = s["message"]
         rows.append(row)
     return pd.DataFrame(rows)
@@ -156,7 +162,7 @@ def build_disclosure_rules(name: str, table: pd.DataFrame) -> DisclosureRules:
     """The disclosure rules of each shareable table (see ``pfc_econ.disclosure``)."""
     if name in ("cost_by_arm", "outcomes_by_arm"):
         return DisclosureRules(counts=(("n", ("mean", "sd")),))
-    if name == "cost_consequences":
+    if name in ("cost_consequences", "cost_by_arm_wide"):
         return DisclosureRules(counts=(("ips_n", ("ips_mean", "ips_sd")), ("sau_n", ("sau_mean", "sau_sd"))))
     if name == "sensitivity":
         estimates = ESTIMATE_COLUMNS + tuple(c for c in table.columns if c.startswith(("nmb_", "prob_ce_")))
@@ -176,6 +182,9 @@ def build_disclosure_rules(name: str, table: pd.DataFrame) -> DisclosureRules:
         return DisclosureRules(counts=(("n_families", ("unknown_share",)), ("n_complete", ("unknown_share",)),
                                        ("n_partial", ("unknown_share",)), ("n_missing", ("unknown_share",))),
                                sums=(("n_families", ("n_complete", "n_partial", "n_missing")),))
+    if name == "cost_composition" and "n_families" in table.columns:
+        derived = tuple(c for c in table.columns if c.startswith(("cells_", "cost_share_", "mean_cost_")))
+        return DisclosureRules(counts=(("n_families", derived),))
     # any other table (summary.json keys, regression tables): every count column by its name
     return DisclosureRules(counts=tuple((c, ()) for c in table.columns if infer_kind(c) == "count"))
 
@@ -210,3 +219,17 @@ order by 1, 3
 def read_cost_per_family(con: duckdb.DuckDBPyConnection, perspective: str) -> pd.DataFrame:
     """Follow-up cost per family and category (and 'total') of families with complete cost."""
     return con.execute(COST_PER_FAMILY_SQL, {"perspective": perspective}).df()
+
+
+def pivot_arms(table: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """A long table with one row per arm (columns arm, n, mean, sd) as one row per ``keys`` with
+    the arms side by side (ips_n, ips_mean, ips_sd, sau_n, …), for reading; row order kept."""
+    order = list(dict.fromkeys(map(tuple, table[list(keys)].itertuples(index=False))))
+    wide = table.set_index([*keys, "arm"])[["n", "mean", "sd"]].unstack("arm").reindex(order)
+    wide.columns = [f"{arm.lower()}_{stat}" for stat, arm in wide.columns]
+    columns = [f"{arm}_{stat}" for arm in ("ips", "sau") for stat in ("n", "mean", "sd")]
+    wide = wide.reindex(columns=[c for c in columns if c in wide.columns]).reset_index()
+    for column in ("ips_n", "sau_n"):
+        if column in wide.columns:
+            wide[column] = wide[column].fillna(0).astype(int)
+    return wide

@@ -3,7 +3,7 @@
 -- lines, what the readers found (identifier columns dropped, unknown or missing columns), and
 -- implausible dates across sources (audit_plausibility).
 -- upstream: chk_randomisation, chk_questionnaire, chk_questionnaire_children,
--- chk_questionnaire_answers, chk_nspcc_activity, chk_sau_log, chk_unit_costs,
+-- chk_questionnaire_answer_issues, chk_nspcc_activity, chk_sau_log, chk_unit_costs,
 -- chk_inflation_indices, chk_code_map, chk_perspectives, raw_rejects, raw_read_findings,
 -- audit_plausibility, audit_costing
 create or replace table audit_issues as
@@ -14,7 +14,7 @@ with row_issues as (
     union all
     select 'questionnaire', 'questionnaire_children', response_id, source_row, issues from chk_questionnaire_children
     union all
-    select 'questionnaire', 'questionnaire_answers', response_id, source_row, issues from chk_questionnaire_answers
+    select 'questionnaire', 'questionnaire_answers', response_id, source_row, issues from chk_questionnaire_answer_issues
     union all
     select 'nspcc_activity', 'nspcc_activity', record_id, source_row, issues from chk_nspcc_activity
     union all

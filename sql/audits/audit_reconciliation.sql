@@ -1,6 +1,8 @@
--- audit_reconciliation: one row per source table: rows in (rows read + malformed lines) = rows
--- staged + rows quarantined. Counted from the staged and quarantine tables themselves, so a
--- model that lost a row shows is_balanced = false.
+-- audit_reconciliation: one row per source table: rows in = rows staged + rows quarantined. Rows
+-- in are counted in the file itself where the format allows (CSV: data lines counted apart from
+-- the parser; Parquet: the footer's row count; SPSS: the header's case count), else rows read +
+-- malformed lines; staged and quarantined rows are counted from those tables themselves, so a
+-- reader or a model that lost a row shows is_balanced = false.
 -- upstream: raw_randomisation, raw_questionnaire, raw_nspcc_activity, raw_sau_log, raw_unit_costs,
 -- raw_inflation_indices, raw_code_map, raw_perspectives, raw_rejects, raw_sources, stg_randomisation,
 -- stg_questionnaire, stg_nspcc_activity, stg_sau_log, stg_unit_costs, stg_inflation_indices,
@@ -27,11 +29,14 @@ select
     c.source_table,
     s.is_present,
     s.file_name,
-    c.rows_read + coalesce(r.rows_malformed, 0) as rows_in,
+    coalesce(s.rows_in_file, c.rows_read + coalesce(r.rows_malformed, 0)) as rows_in,
     c.rows_staged,
     coalesce(qu.rows_quarantined, 0) as rows_quarantined,
     coalesce(r.rows_malformed, 0) as rows_malformed,
-    c.rows_read + coalesce(r.rows_malformed, 0) = c.rows_staged + coalesce(qu.rows_quarantined, 0) as is_balanced
+    coalesce(s.rows_in_file, c.rows_read + coalesce(r.rows_malformed, 0))
+        = c.rows_staged + coalesce(qu.rows_quarantined, 0) as is_balanced,
+    c.rows_read,
+    s.rows_in_file
 from counts as c
 join raw_sources as s using (source_table)
 left join rejected as r using (source_table)

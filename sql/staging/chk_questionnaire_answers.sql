@@ -1,55 +1,59 @@
 -- chk_questionnaire_answers: one row per non-blank service-use or instrument answer of a staged
 -- response (parent block or a child block), parsed, with the contract rule it breaks. An answer
 -- breaking a rule is kept out of stg_questionnaire_answers (treated as missing) and reported in
--- audit_issues; its response stays. This is the widest step of a run (one row per answer, ~340
--- per response), so each row carries only what it needs: the first rule it breaks, and an
--- `issues` list only when it breaks one.
--- upstream: raw_questionnaire, stg_questionnaire, stg_questionnaire_children,
--- chk_questionnaire_children, contract_columns
-create or replace table chk_questionnaire_answers as
+-- audit_issues; its response stays. This is the widest step of a run (one row per answer, ~220
+-- per response), so it is a temporary table: the answers arrive narrow (line, contract position,
+-- text; raw_questionnaire_cells) and are materialised first, so every join below builds on the
+-- small side (the contract's fields, its allowed codes, the staged responses and child blocks);
+-- validity is a join to the allowed codes, not a string search.
+-- upstream: raw_questionnaire_cells, stg_questionnaire, chk_questionnaire_children, contract_columns
+create or replace temp table _pfc_answer_cells as
+select c.source_row, c.column_id, c.raw_value, pfc_int(c.raw_value) as answer_code
+from raw_questionnaire_cells as c
+semi join (select position as column_id from contract_columns
+           where source = 'questionnaire' and block in ('service_use', 'instrument')) as f using (column_id)
+where pfc_text(c.raw_value) is not null;
+
+create or replace temp table chk_questionnaire_answers as
 with answer_fields as (
     select
-        column_name, level, slot, field, block, instrument, form, item, service,
-        -- ',1,2,3,4,': short enough for DuckDB to store inline, so the join stays cheap
-        ',' || array_to_string(allowed, ',') || ',' as allowed_codes,
+        position as column_id, column_name, level, slot, field, block, instrument, form, item, service,
+        allowed is not null as has_allowed_codes,
+        array_to_string(allowed, ', ') as allowed_text,
         min_value, max_value, warn_max
     from contract_columns
     where source = 'questionnaire' and block in ('service_use', 'instrument')
 ),
-cells as (
-    unpivot (select "ResponseId", source_row, columns(lambda c: regexp_matches(c, '(^|_)(su|ghq|icecap|bcap|prem|pedsql|sdq|itsea)_'))
-             from raw_questionnaire)
-    on columns(* exclude ("ResponseId", source_row))
-    into name column_name value raw_value
-),
-answers as (
-    select
-        c."ResponseId" as response_id,
-        c.source_row,
-        f.*,
-        c.raw_value,
-        pfc_int(c.raw_value) as answer_code
-    from cells as c
-    join answer_fields as f using (column_name)
-    where pfc_text(c.raw_value) is not null
+allowed_codes as (
+    select column_id, try_cast(code as bigint) as answer_code, true as is_allowed
+    from (select position as column_id, unnest(allowed) as code
+          from contract_columns
+          where source = 'questionnaire' and block in ('service_use', 'instrument') and allowed is not null)
 ),
 with_person as (
     select
-        a.*,
+        q.response_id,
+        a.source_row,
+        f.*,
         q.family_id,
         q.timepoint,
-        case when a.slot = 0 then q.person_id else ch.child_id end as person_id,
-        ch.has_error as child_has_error
-    from answers as a
-    join stg_questionnaire as q using (response_id)
-    left join chk_questionnaire_children as ch on ch.response_id = a.response_id and ch.slot = a.slot
+        case when f.slot = 0 then q.person_id else ch.child_id end as person_id,
+        ch.has_error as child_has_error,
+        a.raw_value,
+        a.answer_code,
+        coalesce(ok.is_allowed, false) as is_allowed
+    from _pfc_answer_cells as a
+    join answer_fields as f using (column_id)
+    join stg_questionnaire as q using (source_row)
+    left join chk_questionnaire_children as ch on ch.source_row = a.source_row and ch.slot = f.slot
+    left join allowed_codes as ok on ok.column_id = a.column_id and ok.answer_code = a.answer_code
 ),
 checked as (
     select
         *,
         case
             when answer_code is null then 'invalid_type'
-            when allowed_codes is not null and strpos(allowed_codes, ',' || answer_code || ',') = 0 then 'not_allowed'
+            when has_allowed_codes and not is_allowed then 'not_allowed'
             when answer_code < min_value or answer_code > max_value then 'out_of_range'
             when slot > 0 and child_has_error then 'child_block_rejected'
             when slot > 0 and person_id is null then 'answer_without_child'
@@ -64,7 +68,7 @@ select
         case when rule = 'implausible' then 'warning' else 'error' end,
         case rule
             when 'invalid_type' then column_name || ' is not a whole number'
-            when 'not_allowed' then column_name || ' must be one of: ' || trim(replace(allowed_codes, ',', ', '), ', ')
+            when 'not_allowed' then column_name || ' must be one of: ' || allowed_text
             when 'out_of_range' then column_name || ' is outside ' || min_value || ' to ' || max_value
             when 'child_block_rejected' then 'child block ' || slot || ' was rejected (see its child_id issue)'
             when 'answer_without_child' then 'answer in child block ' || slot || ' but the block has no child'
@@ -72,3 +76,5 @@ select
         end, raw_value)] end as issues,
     coalesce(rule <> 'implausible', false) as has_error
 from checked;
+
+drop table _pfc_answer_cells;

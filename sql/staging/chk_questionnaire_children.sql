@@ -1,33 +1,29 @@
 -- chk_questionnaire_children: one row per used child slot (loop-and-merge block 1_ … 6_) of a
--- staged response, typed, with the contract rules it breaks.
--- upstream: raw_questionnaire, stg_questionnaire, contract_columns
+-- staged response, typed, with the contract rules it breaks. The child-block cells arrive in long
+-- form (raw_questionnaire_cells, pfc_econ/read_survey.py), keyed by line and contract position.
+-- upstream: raw_questionnaire_cells, stg_questionnaire, contract_columns
 create or replace table chk_questionnaire_children as
 with child_fields as (
-    select column_name, slot, field
+    select position as column_id, slot, field
     from contract_columns
     where source = 'questionnaire' and block = 'child'
 ),
-cells as (
-    unpivot (select "ResponseId", source_row, columns(lambda c: regexp_matches(c, '^[0-9]+_child_|^[0-9]+_(pedsql|sdq)_form$')) from raw_questionnaire)
-    on columns(* exclude ("ResponseId", source_row))
-    into name column_name value raw_value
-),
 slots as (
     select
-        c."ResponseId" as response_id,
         c.source_row,
         f.slot,
-        pfc_text(max(raw_value) filter (where f.field = 'child_id')) as child_id,
-        max(raw_value) filter (where f.field = 'child_age_months') as raw_age,
-        max(raw_value) filter (where f.field = 'child_sex') as raw_sex,
-        max(raw_value) filter (where f.field = 'pedsql_form') as raw_pedsql_form,
-        max(raw_value) filter (where f.field = 'sdq_form') as raw_sdq_form
-    from cells as c
-    join child_fields as f using (column_name)
+        pfc_text(max(c.raw_value) filter (where f.field = 'child_id')) as child_id,
+        max(c.raw_value) filter (where f.field = 'child_age_months') as raw_age,
+        max(c.raw_value) filter (where f.field = 'child_sex') as raw_sex,
+        max(c.raw_value) filter (where f.field = 'pedsql_form') as raw_pedsql_form,
+        max(c.raw_value) filter (where f.field = 'sdq_form') as raw_sdq_form
+    from raw_questionnaire_cells as c
+    join child_fields as f using (column_id)
     group by all
 ),
 typed as (
     select
+        q.response_id,
         s.*,
         q.family_id,
         q.timepoint,
@@ -36,7 +32,7 @@ typed as (
         pfc_int(raw_pedsql_form) as pedsql_form_code,
         pfc_int(raw_sdq_form) as sdq_form_code
     from slots as s
-    join stg_questionnaire as q using (response_id)
+    join stg_questionnaire as q using (source_row)
 )
 select
     *,

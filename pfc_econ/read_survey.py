@@ -1,0 +1,102 @@
+"""The questionnaire, read straight into long form: no wide raw table of every exported column.
+
+A survey export has about 1,500 columns, of which 28 describe the respondent and the rest are
+answers (service use, instrument items, child blocks). Two passes over the file, both in DuckDB:
+
+1. a narrow pass: the respondent columns and the file's line number, as ``raw_questionnaire``
+   (the generated contract checks type it into ``chk_questionnaire``);
+2. one generated ``UNPIVOT`` of the contract's answer and child-block columns, keeping only the
+   cells that hold something, keyed by integers: ``raw_questionnaire_cells`` (source_row,
+   column_id = the column's position in the contract, raw_value). It is a temporary table: the
+   checks (sql/staging/chk_questionnaire_*.sql) join it to the contract and to the staged
+   responses, and stg_questionnaire_answers is what the database keeps.
+
+For CSV the second pass finds each cell's line through the response id of the narrow pass (a
+response id that is blank or repeated is quarantined in chk_questionnaire, so its cells are not
+needed); Parquet has row numbers of its own; SPSS and Excel arrive in batches through Arrow,
+converted only in the columns the contract keeps. Direct identifiers are never selected.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .contracts import TableContract
+from .readers import (ReadResult, column_batches, create_empty_raw, csv_options, execute_read, load_batches,
+                      q, read_csv_into, sql_str)
+
+CELLS = "raw_questionnaire_cells"
+
+
+def _create_cells(con, cell_columns: dict[str, int]) -> None:
+    con.execute(f"create or replace temp table {CELLS} (source_row bigint, column_id integer, raw_value varchar)")
+    con.execute("create or replace temp table _pfc_cell_fields (column_name varchar, column_id integer)")
+    if cell_columns:
+        con.executemany("insert into _pfc_cell_fields values (?, ?)", list(cell_columns.items()))
+
+
+def _unpivot_sql(select_sql: str, cells: list[str], key: str, keyed: str | None) -> str:
+    """Insert the non-blank cells of ``select_sql`` (which selects ``key`` and the cells)."""
+    columns = ", ".join(q(c) for c in cells)
+    join = f"join {keyed} as k using ({key})" if keyed else ""
+    row = "k.source_row" if keyed else f"u.{key}"
+    return f"""
+        insert into {CELLS}
+        select {row}, f.column_id, u.raw_value
+        from (unpivot ({select_sql}) on {columns} into name column_name value raw_value) as u
+        {join}
+        join _pfc_cell_fields as f using (column_name)"""
+
+
+def read_questionnaire(con, table: TableContract, path: Path, fmt: str, sheet: str | None,
+                       names: list[str], file_name_of: dict[str, str], keep: list[str],
+                       header_lines: int, result: ReadResult, start_lines=None) -> ReadResult:
+    """Read a questionnaire export into raw_questionnaire (respondent columns) and the
+    temporary raw_questionnaire_cells (one row per non-blank answer or child-block cell)."""
+    kept = set(keep)
+    respondent = [c.name for c in table.columns if c.level == "respondent" and not c.is_identifier]
+    cell_columns = {c.name: position for position, c in enumerate(table.columns, start=1)
+                    if c.level != "respondent" and c.name in kept}
+    cells = list(cell_columns)
+    resp_select = ", ".join(f"{q(file_name_of[c])}::varchar as {q(c)}" if c in kept else f"null::varchar as {q(c)}"
+                            for c in respondent)
+    cell_select = ", ".join(f"{q(file_name_of[c])}::varchar as {q(c)}" for c in cells)
+    raw = "raw_questionnaire"
+    con.execute(f"drop table if exists {raw}")
+    _create_cells(con, cell_columns)
+    if fmt in ("csv", "survey_csv") and result.rows_in_file == 0:
+        create_empty_raw(con, table)
+    elif fmt in ("csv", "survey_csv"):
+        file_names = [file_name_of.get(n, n) for n in names]
+        result.rejected = read_csv_into(con, raw, path, file_names, header_lines, resp_select, start_lines)
+        if cells:
+            con.execute(f"""create or replace temp table _pfc_response_rows as
+                select "ResponseId" as _response_key, source_row from {raw}
+                where "ResponseId" is not null qualify count(*) over (partition by "ResponseId") = 1""")
+            source = (f"select {q(file_name_of['ResponseId'])} as _response_key, {cell_select} "
+                      f"from read_csv({sql_str(path)}, {csv_options(file_names, header_lines, None)})")
+            execute_read(con, _unpivot_sql(source, cells, "_response_key", "_pfc_response_rows"), path,
+                         "cannot be read as CSV")
+            con.execute("drop table _pfc_response_rows")
+    elif fmt == "parquet":
+        from_parquet = f"from read_parquet({sql_str(path)}, file_row_number = true)"
+        unreadable = "not a readable Parquet file"
+        execute_read(con, f"create table {raw} as select file_row_number + 1 as source_row, {resp_select} {from_parquet}",
+                     path, unreadable)
+        if cells:
+            execute_read(con, _unpivot_sql(f"select file_row_number + 1 as source_row, {cell_select} {from_parquet}",
+                                           cells, "source_row", None), path, unreadable)
+    else:
+        create_empty_raw(con, table)
+        batches, first_row = column_batches(path, fmt, sheet, [file_name_of.get(n, n) for n in names],
+                                            {k: file_name_of[k] for k in keep})
+        kept_respondent = [c for c in respondent if c in kept]
+        insert = (f"insert into {raw} by name select source_row, {', '.join(q(c) for c in kept_respondent)} "
+                  f"from _pfc_batch;")
+        if cells:
+            insert += _unpivot_sql(f"select source_row, {', '.join(q(c) for c in cells)} from _pfc_batch",
+                                   cells, "source_row", None)
+        load_batches(con, raw, keep, batches, first_row, insert)
+    con.execute("drop table _pfc_cell_fields")
+    result.rows_read = con.execute(f"select count(*) from {raw}").fetchone()[0]
+    return result
