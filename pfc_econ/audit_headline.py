@@ -1,4 +1,4 @@
-"""`pfc-econ audit --out DIR`: the headline of the audits of an existing results folder.
+"""`pfc-econ audit RESULTS`: the headline of the audits of an existing results folder.
 
 Per source, families expected and received (by arm); per instrument and timepoint, completion;
 the codes that cannot be costed; and, only when the costing and outcome marts exist in the

@@ -17,6 +17,10 @@ from .paths import UNIT_COSTS_DIR
 
 SOURCES = ("randomisation", "questionnaire", "nspcc_activity", "sau_log", "unit_costs")
 OPTIONAL_SOURCES = ("nspcc_activity", "sau_log")
+ARMS = ("IPS", "SAU")
+# The feasibility design: NSPCC logs its own (IPS) families, the SAU log was designed for SAU families.
+SOURCE_ARMS = {"randomisation": ARMS, "questionnaire": ARMS, "nspcc_activity": ("IPS",), "sau_log": ("SAU",),
+               "unit_costs": ARMS}
 FORMATS = ("csv", "survey_csv", "sav", "xlsx", "parquet", "folder")
 EXTENSION_FORMATS = {".csv": "csv", ".sav": "sav", ".xlsx": "xlsx", ".parquet": "parquet"}
 PRICE_YEAR = re.compile(r"^\d{4}/\d{2}$")
@@ -28,12 +32,19 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
     "study": {"name": (str, "PfC study"), "target_price_year": (str, "2023/24")},
     # sheet: the worksheet of an .xlsx source (needed only when several sheets hold data);
     # version: unit_costs only, a frozen library shipped in unit_costs/versions/<version>/
+    # arms: which arms a provider source covers, per study (docs/costing.md "Like for like"); default
+    # SOURCE_ARMS. The base case costs a category from a source only if it covers both arms.
     "source": {"path": (str, None), "format": (str, None), "enabled": (bool, True), "sheet": (str, None),
-               "version": (str, None)},
+               "version": (str, None), "arms": (list, None)},
     "periods": {
         "baseline_recall_months": (int, 3),
         "followup_min_months": (int, 3),
         "followup_max_months": (int, 6),
+        # One window for costs and outcomes (docs/costing.md "One window"): "observed" runs from
+        # the day after randomisation to the first valid follow-up questionnaire (or randomisation
+        # + followup_max_months without one); "fixed" runs analysis_horizon_months from randomisation.
+        "analysis_horizon": (str, "observed"),
+        "analysis_horizon_months": (int, 6),
     },
     # DuckDB's memory_limit: bounded by default so that a large trial spills to the run's own
     # temporary folder instead of filling the machine (DuckDB's own default is 80% of RAM).
@@ -65,6 +76,21 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "parent_report_only": (bool, False),       # sensitivity: social work from parent report for all
         "social_work_codes": (list, ["social_worker_visit", "cin_meeting", "child_protection_conference"]),
         "non_contact_allowance": ((int, float), None),
+        # Sensitivity: per-role allowances from the library's published ratios (settings.toml
+        # [non_contact_time.sensitivity] apply_*_ratio_to); replaces non_contact_allowance by role.
+        "non_contact_ratios": (bool, False),
+        "non_contact_role_allowances": (dict, None),   # filled from the library; role -> allowance
+        "contact_activities": (list, None),            # NSPCC activities the allowance multiplies
+        # Two respondents in one family: which response costs the family-level and child-level
+        # services (docs/costing.md "Two respondents"): first_response or most_complete.
+        "respondent_rule": (str, "first_response"),
+        # Sensitivity: a log that covers one arm costs its category in that arm (parent report in the
+        # other), instead of parent report for both arms (docs/costing.md "Like for like").
+        "arm_specific_logs": (bool, False),
+        # Transfers (code_map.csv is_transfer: cash, vouchers) cancel in these perspectives and count
+        # in the others (docs/costing.md "Transfers"); [] counts them everywhere (a sensitivity).
+        "transfers_cancel_in": (list, ["societal"]),
+        "source_arms": (dict, None),                   # filled from [sources.<name>] arms; source -> arms
         "site_multipliers": (dict, None),
         "dna_contact_share": ((int, float), None),
         "dna_travel_share": ((int, float), None),
@@ -78,11 +104,19 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
     # Cost-effectiveness analysis (pfc-econ cea). Thresholds: NICE's £20,000-£30,000 per QALY
     # (PMG36 2022, carried from PMG9 2013 §6.3); n_imputations: White, Royston & Wood 2011 §7;
     # the CEAC grid and seed are presentation choices. base_case_missing_data: how the base case
-    # treats missing costs and effects (multiple_imputation = MI Boot, Schomaker & Heumann 2018).
+    # treats missing costs and effects (MI Boot, Schomaker & Heumann 2018, of the missing cost
+    # components = component_imputation, Faria et al. 2014; of totals = multiple_imputation).
     # sensitivity: analyses reported as rows of one table (see docs/cea.md for the names); those
     # starting "rerun:" re-run the pipeline with a modified config and are slower.
     "cea": {
         "thresholds": (list, [20000, 30000]),
+        # Parent years of full capability (ICECAP-A) have no accepted threshold: an illustrative,
+        # labelled range (assumption), never the QALY thresholds.
+        "capability_thresholds": (list, [10000, 30000, 50000]),
+        "capability_grid_max": ((int, float), 100000),
+        "capability_grid_step": ((int, float), 2000),
+        # n_bootstrap: joint draws; under multiple imputation n_bootstrap / n_imputations
+        # bootstrap replicates of each imputed data set.
         "n_bootstrap": (int, 10000),
         "n_imputations": (int, 20),
         "seed": (int, 20240601),
@@ -90,12 +124,28 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "threshold_grid_step": ((int, float), 1000),
         "suppress_below": (int, 5),
         "base_case_perspective": (str, "nhs_pss"),
-        "base_case_missing_data": (str, "multiple_imputation"),
+        "base_case_missing_data": (str, "component_imputation"),
+        # Population EVPI: families a year who would face the decision and the decision horizon
+        # are illustrative assumptions (set them for the decision at hand); discounting at 3.5% a
+        # year for costs and effects: NICE Guide to the Methods of Technology Appraisal (2008)
+        # §5.6.2, as quoted by ScHARR HEDS blog 5 Aug 2011 (secondary); NICE's reference case since.
+        # MNAR tipping point (Leurent et al. 2018): shifts of one arm's imputed values, the cost as
+        # a proportion of the imputed cost, the effect in its own units; the grid is a presentation choice.
+        "mnar_cost_deltas": (list, [-0.2, 0.0, 0.2, 0.5, 1.0]),
+        "mnar_effect_deltas": (list, [-0.02, -0.01, 0.0, 0.01]),
+        "evpi_population_per_year": ((int, float), 1000),
+        "evpi_horizon_years": (int, 10),
+        "discount_rate": ((int, float), 0.035),
         "sensitivity": (list, ["perspective:public_sector", "perspective:societal",
-                               "effect:parent_yfc", "missing_data:complete_case"]),
+                               "effect:parent_yfc", "missing_data:multiple_imputation",
+                               "missing_data:complete_case", "cost_model:glm_gamma", "cost_model:two_part",
+                               "subgroup:site=Bromley", "subgroup:site=Glasgow",
+                               "subgroup:age=0-23", "subgroup:age=24-59"]),
     },
 }
 INDEX_CHILD_RULES = ("youngest_under_5", "all_under_5_sum", "all_under_5_mean")
+ANALYSIS_HORIZONS = ("observed", "fixed")
+RESPONDENT_RULES = ("first_response", "most_complete")
 
 
 @dataclass(frozen=True)
@@ -107,6 +157,7 @@ class SourceConfig:
     format: str | None
     is_enabled: bool
     sheet: str | None = None
+    arms: tuple[str, ...] = ARMS
 
 
 @dataclass(frozen=True)
@@ -163,6 +214,17 @@ def _costing_defaults(costing: dict[str, Any], library: Path | None) -> dict[str
             raise ConfigError(f"[costing] {key} = {out[key]}: expected a share from 0 to 1")
     if out["non_contact_allowance"] < 0:
         raise ConfigError(f"[costing] non_contact_allowance = {out['non_contact_allowance']}: expected 0 or more")
+    if out["respondent_rule"] not in RESPONDENT_RULES:
+        raise ConfigError(f"[costing] respondent_rule = {out['respondent_rule']!r}: "
+                          f"expected one of {', '.join(RESPONDENT_RULES)}")
+    if any(p not in CEA_PERSPECTIVES for p in out["transfers_cancel_in"]):
+        raise ConfigError(f"[costing] transfers_cancel_in = {out['transfers_cancel_in']!r}: "
+                          f"expected perspectives from {', '.join(CEA_PERSPECTIVES)}")
+    if not out["non_contact_ratios"]:
+        out["non_contact_role_allowances"] = {}
+    for role, value in out["non_contact_role_allowances"].items():
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            raise ConfigError(f"[costing] non_contact_role_allowances.{role} = {value!r}: expected 0 or more")
     for site, value in out["site_multipliers"].items():
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
             raise ConfigError(f"[costing] site_multipliers.{site} = {value!r}: expected a positive number")
@@ -172,7 +234,7 @@ def _costing_defaults(costing: dict[str, Any], library: Path | None) -> dict[str
     return out
 
 
-CEA_MISSING_DATA = ("multiple_imputation", "complete_case")
+CEA_MISSING_DATA = ("component_imputation", "multiple_imputation", "complete_case")
 CEA_PERSPECTIVES = ("nhs_pss", "public_sector", "societal")
 
 
@@ -184,6 +246,19 @@ def _check_cea(cea: dict[str, Any]) -> None:
     for key, low in (("n_bootstrap", 2), ("n_imputations", 2), ("suppress_below", 0), ("seed", 0)):
         if cea[key] < low:
             raise ConfigError(f"[cea] {key} = {cea[key]}: expected {low} or more")
+    for key in ("mnar_cost_deltas", "mnar_effect_deltas"):
+        if not all(isinstance(d, (int, float)) and not isinstance(d, bool) for d in cea[key]):
+            raise ConfigError(f"[cea] {key} = {cea[key]!r}: expected a list of numbers")
+    if any(d <= -1 for d in cea["mnar_cost_deltas"]):
+        raise ConfigError("[cea] mnar_cost_deltas: a proportional shift must be above -1 (costs stay non-negative)")
+    capability = cea["capability_thresholds"]
+    if not all(isinstance(t, (int, float)) and t >= 0 for t in capability):
+        raise ConfigError(f"[cea] capability_thresholds = {capability!r}: expected a list of non-negative numbers")
+    if not 0 < cea["capability_grid_step"] <= cea["capability_grid_max"]:
+        raise ConfigError("[cea] capability_grid_step must be positive and at most capability_grid_max")
+    if cea["evpi_population_per_year"] < 0 or cea["evpi_horizon_years"] < 0 or not 0 <= cea["discount_rate"] < 1:
+        raise ConfigError("[cea] evpi_population_per_year and evpi_horizon_years must be non-negative and "
+                          "discount_rate between 0 and 1")
     if not 0 < cea["threshold_grid_step"] <= cea["threshold_grid_max"]:
         raise ConfigError("[cea] threshold_grid_step must be positive and at most threshold_grid_max")
     if cea["base_case_missing_data"] not in CEA_MISSING_DATA:
@@ -221,13 +296,16 @@ def _source(name: str, table: dict, base: Path) -> SourceConfig:
     section = f"sources.{name}"
     values = _check_keys(section, table, "source")
     path = values["path"]
+    arms = tuple(values["arms"]) if values["arms"] is not None else SOURCE_ARMS[name]
+    if not arms or any(a not in ARMS for a in arms):
+        raise ConfigError(f"[{section}] arms = {values['arms']!r}: expected a list of {', '.join(ARMS)}")
     if not values["enabled"]:
-        return SourceConfig(name, None, values["format"], False)
+        return SourceConfig(name, None, values["format"], False, arms=arms)
     if values["version"] is not None:
-        return SourceConfig(name, _library_version_folder(section, values), "folder", True)
+        return SourceConfig(name, _library_version_folder(section, values), "folder", True, arms=arms)
     if path is None:
         if name == "unit_costs":
-            return SourceConfig(name, UNIT_COSTS_DIR, "folder", True)
+            return SourceConfig(name, UNIT_COSTS_DIR, "folder", True, arms=arms)
         raise ConfigError(f"[{section}] path is required (or set enabled = false)")
     resolved = (base / path).resolve()
     if not resolved.exists():
@@ -239,7 +317,7 @@ def _source(name: str, table: dict, base: Path) -> SourceConfig:
             raise ConfigError(f"[{section}] format: cannot tell the format of {path!r}; set format")
     if fmt not in FORMATS:
         raise ConfigError(f"[{section}] format = {fmt!r}: expected one of {', '.join(FORMATS)}")
-    return SourceConfig(name, resolved, fmt, True, values["sheet"])
+    return SourceConfig(name, resolved, fmt, True, values["sheet"], arms=arms)
 
 
 def load_config(path: str | Path) -> StudyConfig:
@@ -282,8 +360,11 @@ def parse_config(raw: dict[str, Any], path: Path) -> StudyConfig:
         if name not in OPTIONAL_SOURCES and not sources[name].is_enabled:
             raise ConfigError(f"[sources.{name}] enabled = false: this source is required")
     periods = _check_keys("periods", raw.get("periods", {}), "periods")
+    if periods["analysis_horizon"] not in ANALYSIS_HORIZONS:
+        raise ConfigError(f"[periods] analysis_horizon = {periods['analysis_horizon']!r}: "
+                          f"expected one of {', '.join(ANALYSIS_HORIZONS)}")
     for key, value in periods.items():
-        if not 0 < value <= 24:
+        if isinstance(value, int) and not 0 < value <= 24:
             raise ConfigError(f"[periods] {key} = {value}: expected 1 to 24 months")
     if periods["followup_min_months"] > periods["followup_max_months"]:
         raise ConfigError("[periods] followup_min_months is greater than followup_max_months")
@@ -293,6 +374,10 @@ def parse_config(raw: dict[str, Any], path: Path) -> StudyConfig:
     if rule not in INDEX_CHILD_RULES:
         raise ConfigError(f"[outcomes] index_child_rule = {rule!r}: expected one of {', '.join(INDEX_CHILD_RULES)}")
     from .reference_data import resolve_bcap_key, resolve_mapping
+    for key in ("mapping", "bcap_key_file"):  # a file path is relative to the config's folder
+        value = extra["outcomes"][key]
+        if value.endswith((".toml", ".csv")) and (base / value).is_file():
+            extra["outcomes"][key] = str((base / value).resolve())
     try:
         resolve_mapping(extra["outcomes"]["mapping"])
         resolve_bcap_key(extra["outcomes"]["bcap_key_file"])
@@ -303,6 +388,7 @@ def parse_config(raw: dict[str, Any], path: Path) -> StudyConfig:
     if extra["exports"]["csv"] not in CSV_CHOICES:
         raise ConfigError(f"[exports] csv = {extra['exports']['csv']!r}: expected one of {', '.join(CSV_CHOICES)}")
     extra["costing"] = _costing_defaults(extra["costing"], sources["unit_costs"].path)
+    extra["costing"]["source_arms"] = {name: list(src.arms) for name, src in sources.items()}
     run = _check_keys("run", raw.get("run", {}), "run")
     if run["threads"] < 0:
         raise ConfigError(f"[run] threads = {run['threads']}: expected 0 (all cores) or more")

@@ -49,6 +49,9 @@ class Column:
     form: str | None = None
     item: int | None = None
     service: str | None = None
+    # service-use columns: who the answer is counted for when two parents respond (person: each
+    # respondent's own use; child: once per child; family: once per family), docs/costing.md
+    counted_per: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,11 +134,12 @@ def _questionnaire_columns(spec: dict[str, Any], folder: Path) -> tuple[Column, 
         out = []
         for s in (s for s in services if s["asked_of"] == level):
             gate, qty = f"su_{s['service']}_any", f"su_{s['service']}_{s['quantity_unit']}"
-            common = dict(level=level, slot=slot, block="service_use", service=s["service"])
+            common = dict(level=level, slot=slot, block="service_use", service=s["service"],
+                          counted_per=s["counted_per"])
             out.append(Column(prefix + gate, "integer", f"{s['question']}: any in the recall period? 1 yes, 2 no",
                               allowed=(1, 2), field=gate, **common))
-            out.append(Column(prefix + qty, "integer", f"{s['question']}: number of {s['quantity_unit']}",
-                              min=0, max=10000, warn_max=500 if s["quantity_unit"] == "hours" else 60,
+            out.append(Column(prefix + qty, s["quantity_type"], f"{s['question']}: number of {s['quantity_unit']}",
+                              min=0, max=10000, warn_max=float(s["warn_max"]),
                               field=qty, **common))
         return out
 
@@ -221,6 +225,6 @@ def contract_rows() -> list[dict[str, Any]]:
                     "warn_max": c.warn_max, "level": c.level, "slot": c.slot,
                     "field": c.field or c.name, "block": c.block or None,
                     "instrument": c.instrument, "form": c.form, "item": c.item,
-                    "service": c.service, "meaning": c.meaning,
+                    "service": c.service, "counted_per": c.counted_per, "meaning": c.meaning,
                 })
     return rows

@@ -17,7 +17,7 @@ from .contracts import load_contracts
 from .models import sql_models
 from .paths import DOCS_DIR, SQL_DIR
 
-DOCUMENTED_PREFIXES = ("dim_", "fct_", "audit_", "stg_", "int_")
+DOCUMENTED_PREFIXES = ("dim_", "fct_", "audit_", "stg_", "int_", "ref_", "run_settings")
 
 
 def _table_descriptions() -> dict[str, str]:
@@ -34,27 +34,68 @@ def _table_descriptions() -> dict[str, str]:
     return out
 
 
+def _column_docs() -> dict[str, dict[str, str]]:
+    return tomllib.loads((SQL_DIR / "column_docs.toml").read_text(encoding="utf-8"))
+
+
+def _generated_table_descriptions() -> dict[str, str]:
+    """Tables no SQL model makes: each source table as read (raw_*) and as checked (chk_*), and
+    the tables whose section in column_docs.toml has a ``_table`` key (ref_*, run_settings, ...)."""
+    out = {}
+    for contract in load_contracts().values():
+        for table in contract.tables:
+            what = f"{contract.title}" + (f", {table.file}" if table.file else "")
+            out[f"raw_{table.table}"] = (f"one row per data row of the source file ({what}) as read: the contract's "
+                                         "columns as text, plus source_row; direct identifiers are never read.")
+            out[f"chk_{table.table}"] = (f"one row per row of raw_{table.table}, typed against contracts/"
+                                         f"{contract.path.name}, with the rules it breaks (issues) and has_error.")
+    for table, columns in _column_docs().items():
+        if "_table" in columns:
+            out[table] = columns["_table"]
+    return out
+
+
 def _column_descriptions() -> dict[str, dict[str, str]]:
-    docs = tomllib.loads((SQL_DIR / "column_docs.toml").read_text(encoding="utf-8"))
-    contract_meaning = {}
+    docs = _column_docs()
+    out: dict[str, dict[str, str]] = {}
     for contract in load_contracts().values():
         for table in contract.tables:
             for c in table.columns:
+                meaning = " ".join(c.meaning.split())
+                for typed in ("raw", "chk"):  # every contract column, as read and as typed
+                    out.setdefault(f"{typed}_{table.table}", {})[c.name] = meaning
                 if c.level in ("record", "respondent"):
-                    contract_meaning.setdefault(f"stg_{table.table}", {})[c.name] = " ".join(c.meaning.split())
-    out = {}
-    for table, meanings in contract_meaning.items():
-        out[table] = dict(meanings)
+                    out.setdefault(f"stg_{table.table}", {})[c.name] = meaning
     for table, columns in docs.items():
         if table != "common":
-            out.setdefault(table, {}).update(columns)
+            out.setdefault(table, {}).update({k: v for k, v in columns.items() if k != "_table"})
+    _inherit_upstream(out)
     out["_common"] = docs.get("common", {})
     return out
 
 
+def _inherit_upstream(out: dict[str, dict[str, str]]) -> None:
+    """A column a model carries unchanged from a table it reads (its ``-- upstream:`` header) takes
+    that table's meaning, nearest upstream first, unless column_docs.toml gives it its own."""
+    models = order_models_for_docs()
+    for model in models:  # upstream before downstream, so meanings flow down the whole chain
+        own = out.setdefault(model.name, {})
+        for upstream in model.upstream:
+            for column, meaning in out.get(upstream, {}).items():
+                own.setdefault(column, meaning)
+
+
+def order_models_for_docs():
+    """The SQL models, each after the models it reads."""
+    from graphlib import TopologicalSorter
+    models = {m.name: m for m in sql_models()}
+    order = TopologicalSorter({n: {u for u in m.upstream if u in models} for n, m in models.items()}).static_order()
+    return [models[n] for n in order]
+
+
 def apply_comments(con: duckdb.DuckDBPyConnection) -> None:
     """COMMENT ON every documented table and column of the run's database."""
-    tables = _table_descriptions()
+    tables = _generated_table_descriptions() | _table_descriptions()
     columns = _column_descriptions()
     common = columns.pop("_common")
     existing = con.execute(
@@ -62,7 +103,7 @@ def apply_comments(con: duckdb.DuckDBPyConnection) -> None:
     present = {table for table, _ in existing}
     for table, description in tables.items():
         if table in present:  # a re-run that re-used its staged sources makes no temporary tables
-            con.execute(f"comment on table \"{table}\" is ?".replace("?", _lit(description)))
+            con.execute(f"comment on table \"{table}\" is {_lit(description)}")
     for table, column in existing:
         text = columns.get(table, {}).get(column) or common.get(column)
         if text:
@@ -80,7 +121,7 @@ def render_data_dictionary(con: duckdb.DuckDBPyConnection) -> str:
         from duckdb_tables() t join duckdb_columns() c using (table_name, schema_name)
         where t.schema_name = 'main'
         order by t.table_name, c.column_index""").fetchall()
-    order = {"dim_": 0, "fct_": 1, "audit_": 2, "int_": 3, "stg_": 4}
+    order = {"dim_": 0, "fct_": 1, "audit_": 2, "int_": 3, "stg_": 4, "ref_": 5, "run_settings": 6}
     tables: dict[str, tuple[str, list]] = {}
     for table, comment, column, dtype, ccomment in rows:
         if table.startswith(DOCUMENTED_PREFIXES):
@@ -88,7 +129,9 @@ def render_data_dictionary(con: duckdb.DuckDBPyConnection) -> str:
     out = ["# Data dictionary", "",
            "Generated by `python -m pfc_econ.docs` from the comments a run writes into `pfc.duckdb`",
            "(`COMMENT ON`); do not edit by hand. Marts (`dim_*`, `fct_*`) are what users query; audits",
-           "(`audit_*`) are what data managers read; staging (`stg_*`) holds each source typed.", ""]
+           "(`audit_*`) are what data managers read; staging (`stg_*`) holds each source typed; `ref_*` are",
+           "the instrument definitions and `run_settings` the settings the run used. The raw (`raw_*`) and",
+           "checked (`chk_*`) copies of each source carry their contract's meanings (docs/sources/).", ""]
     for table in sorted(tables, key=lambda t: (order[next(p for p in order if t.startswith(p))], t)):
         comment, columns = tables[table]
         out += [f"## `{table}`", "", comment, "", "| column | type | meaning |", "| --- | --- | --- |"]

@@ -18,3 +18,4 @@ UNIT_COSTS_DIR = ROOT / "unit_costs"
 INSTRUMENTS_DIR = ROOT / "instruments"
 DATA_DIR = ROOT / "data"
 DOCS_DIR = ROOT / "docs"
+TEMPLATES_DIR = _PACKAGE / "templates"  # files `pfc-econ init` writes (inside the package itself)

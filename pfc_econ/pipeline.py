@@ -23,10 +23,11 @@ from .checks import build_check_sql
 from .config import StudyConfig
 from .contracts import SOURCE_ORDER, contract_rows, load_contracts
 from .database import close_database, open_database
-from .docs import apply_comments
+from .docs import apply_comments, render_data_dictionary
 from .exports import export_tables
-from .manifest import file_sha256, library_version
+from .manifest import describe_library, file_sha256, library_version
 from .models import Model, order_models, run_models, run_macros, sql_models
+from .progress import stage
 from .paths import IS_PACKAGED, ROOT
 from .readers import create_empty_raw, q, read_table
 from .reference_data import load_reference_data
@@ -109,6 +110,26 @@ def _read_sources(con, config: StudyConfig, say: Callable[[str], None]) -> tuple
     return inputs, total
 
 
+def _read_summary(con, seconds: float, reused: dict) -> str:
+    """One line for the read stage: tables and rows read, malformed lines (or what was re-used)."""
+    if reused:
+        return f"reused    {len(reused['tables'])} read and staged tables of {reused['staged_from']} (inputs unchanged)"
+    tables, rows = con.execute("select count(*) filter (where is_present), coalesce(sum(rows_read), 0) "
+                               "from raw_sources").fetchone()
+    rejects = con.execute("select count(*) from raw_rejects").fetchone()[0]
+    return (f"read      {tables} source tables, {rows:,} rows in {seconds:.1f} s"
+            + (f"; {rejects:,} malformed line(s)" if rejects else ""))
+
+
+def _models_summary(models: list[Model], timings: dict[str, float]) -> str:
+    """One line for the model stage: how many models ran, and the seconds per layer."""
+    layers: dict[str, float] = {}
+    for m in models:
+        layers[m.layer] = layers.get(m.layer, 0.0) + timings.get(m.name, 0.0)
+    per_layer = ", ".join(f"{layer} {seconds:.1f}" for layer, seconds in layers.items())
+    return f"ran       {len(models)} models in {sum(layers.values()):.1f} s ({per_layer}; each in manifest.json)"
+
+
 def _read_or_reuse(con, config: StudyConfig, candidates: list[Path], say: Callable[[str], None]):
     """Read every source, or copy the staged tables of a previous run with the same staging key
     (pfc_econ/staged_reuse.py). Returns (inputs, read seconds, staging key, what was re-used)."""
@@ -161,7 +182,6 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
     """Run the whole pipeline for ``config`` into ``out_dir`` (written completely or not at all).
     Staged sources are re-used from ``out_dir`` or a ``reuse_from`` results folder whose inputs
     are the same (pfc_econ/staged_reuse.py)."""
-    say = progress or (lambda _: None)
     out_dir = Path(out_dir).resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     work = out_dir.parent / f".{out_dir.name}.partial"
@@ -176,32 +196,38 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
         con.register("_contract_rows", pa.Table.from_pylist(contract_rows()))
         con.execute("create table contract_columns as select * from _contract_rows")
         con.unregister("_contract_rows")
-        say("reading sources")
-        inputs, read_seconds, key, reused = _read_or_reuse(con, config, [*(reuse_from or []), out_dir], say)
+        n_tables = sum(len(load_contracts()[name].tables) for name in SOURCE_ORDER)
+        reading = stage(progress, "reading sources", n_tables, "tables")
+        inputs, read_seconds, key, reused = _read_or_reuse(con, config, [*(reuse_from or []), out_dir], reading.step)
+        reading.done(_read_summary(con, read_seconds, reused))
         timings = {"read": read_seconds}
         outcomes = config.settings("outcomes")
         load_reference_data(con, outcomes["mapping"], outcomes["bcap_key_file"])
-        say("running models")
         available = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
         models = order_models([m for m in _check_models() + sql_models()
                                if not (reused and m.layer in STAGED_LAYERS)], available)
-        timings.update(run_models(con, models, say))
+        modelling = stage(progress, "running models", len(models), "models")
+        timings.update(run_models(con, models, modelling.step))
+        modelling.done(_models_summary(models, timings))
         apply_comments(con)
+        (work / "docs").mkdir()
+        (work / "docs" / "data_dictionary.md").write_text(render_data_dictionary(con), encoding="utf-8")
         tables = [r[0] for r in con.execute(
             "select table_name from duckdb_tables() where schema_name = 'main' order by 1").fetchall()]
         row_counts = {name: con.execute(f"select count(*) from {q(name)}").fetchone()[0] for name in tables}
-        say("writing results")
+        writing = stage(progress, "writing results", 2, "parts")
         start = time.perf_counter()
         exported = export_tables(con, work, config.settings("exports")["csv"])
         timings["export"] = time.perf_counter() - start
-        say(f"  exports      {len(exported.tables)} tables, {len(exported.files)} files          {timings['export']:7.2f} s")
-        for name in exported.parquet_only:
-            say(f"  exports      {name}: Parquet only, more rows than an Excel sheet holds "
-                "(set [exports] csv = \"all\" for its CSV)")
+        writing.step(f"  exports      {len(exported.tables)} tables, {len(exported.files)} files   {timings['export']:7.2f} s")
+        notes = [f"; {name} as Parquet only (longer than an Excel sheet; [exports] csv = \"all\" writes its CSV)"
+                 for name in exported.parquet_only]
         start = time.perf_counter()
         figures = draw_audit_figures(con, work / "report")
         timings["figures"] = time.perf_counter() - start
-        say(f"  report       {len(figures)} figures                          {timings['figures']:7.2f} s")
+        writing.step(f"  report       {len(figures)} figures                   {timings['figures']:7.2f} s")
+        writing.done(f"wrote     {len(exported.tables)} tables to exports/ (Parquet, CSV, Stata) and {len(figures)} "
+                     f"figures to report/ in {timings['export'] + timings['figures']:.1f} s" + "".join(notes))
         close_database(con, database)
         manifest = {
             "pfc_econ_version": _code_version(),
@@ -212,6 +238,8 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
             "config": config.raw,
             "target_price_year": config.target_price_year,
             "unit_cost_library": library_version(config.sources["unit_costs"].path),
+            # the shipped library or the study's own copy (pfc-econ init), and what was edited
+            "unit_cost_library_source": describe_library(config.sources["unit_costs"].path),
             # the costing choices actually used (library defaults filled in): allowance, site
             # multipliers, DNA rule, source priority, variants
             "costing": config.settings("costing"),

@@ -80,13 +80,13 @@ def load_reference_data(con: duckdb.DuckDBPyConnection, mapping: str = "kelly_20
     if "verification" not in columns:
         con.execute("alter table ref_bcap_key add column verification varchar default 'licensed'")
     configured = resolve_mapping(mapping)
-    paths = {p.resolve() for p in MAPPINGS_DIR.glob("*.toml")} | {configured}
-    rows, terms = [], []
-    for path in sorted(paths):
-        row, mapping_terms = _mapping_rows(path)
+    loaded = {}  # mapping name -> (row, terms); a configured file (e.g. a study's own edited copy)
+    for path in sorted(p.resolve() for p in MAPPINGS_DIR.glob("*.toml")) + [configured]:
+        row, mapping_terms = _mapping_rows(path)  # replaces the shipped file of the same name
         row["is_configured"] = path == configured
-        rows.append(row)
-        terms += mapping_terms
+        loaded[row["mapping"]] = (row, mapping_terms)
+    rows = [row for row, _ in loaded.values()]
+    terms = [t for _, mapping_terms in loaded.values() for t in mapping_terms]
     con.execute("""create or replace table ref_mappings (mapping varchar, status varchar, citation varchar,
         doi varchar, source_table varchar, link varchar, lower_bound double, upper_bound double,
         age_min_years double, age_max_years double, validated_forms varchar[], n_terms integer, file varchar, is_configured boolean)""")

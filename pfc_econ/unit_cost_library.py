@@ -50,14 +50,30 @@ def library_costing_defaults(folder: Path | None = None) -> dict[str, Any]:
     settings = _settings(folder)
     attendance = settings.get("attendance", {})
     sites = {k: v for k, v in settings.get("site_multipliers", {}).items() if isinstance(v, (int, float))}
+    non_contact = settings.get("non_contact_time", {})
     return {
-        "non_contact_allowance": settings.get("non_contact_time", {}).get("default_allowance", 0.0),
+        "non_contact_allowance": non_contact.get("default_allowance", 0.0),
+        "non_contact_role_allowances": role_allowances(non_contact.get("sensitivity", {})),
+        "contact_activities": list(non_contact.get("contact_activities", [])),
         "site_multipliers": sites,
         "dna_contact_share": attendance.get("did_not_attend_contact_share", 1.0),
         "dna_travel_share": attendance.get("did_not_attend_travel_share", 1.0),
         "cancelled_contact_share": attendance.get("cancelled_contact_share", 0.0),
         "cancelled_travel_share": attendance.get("cancelled_travel_share", 0.0),
     }
+
+
+def role_allowances(ratios: dict[str, Any]) -> dict[str, float]:
+    """NSPCC role -> non-contact allowance from ``[non_contact_time.sensitivity]``: each
+    ``apply_<name>_ratio_to = [roles]`` gives its roles the ratio ``<name>_ratio`` (e.g.
+    clinical_psychologist_ratio = 2.03, [UC24] Table 12.5.1). A role listed twice keeps the first."""
+    out: dict[str, float] = {}
+    for key, roles in ratios.items():
+        if key.startswith("apply_") and key.endswith("_ratio_to"):
+            ratio = ratios[key[len("apply_"):-len("_to")]]
+            for role in roles:
+                out.setdefault(role, float(ratio))
+    return out
 
 
 def _connect(folder: Path | None) -> duckdb.DuckDBPyConnection:

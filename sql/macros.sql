@@ -32,3 +32,27 @@ create or replace macro pfc_list(v, sep) as
 -- One problem found in a record: the shape of every element of a chk_* table's `issues` list.
 create or replace macro pfc_issue(rule, field, severity, message, value) as
     {'rule': rule, 'field': field, 'severity': severity, 'message': message, 'value': value::varchar};
+
+-- Area under a straight line from (t0, v0) to (t1, v1), days from randomisation, over the analysis
+-- window [0, horizon] (docs/costing.md "One window"), in years: the trapezium between the line's
+-- values where the window starts and where it (or the follow-up) ends; past the follow-up the last
+-- value is carried to the horizon only when `carry` (costing.extrapolate_follow_up_recall).
+create or replace macro pfc_window_auc(v0, v1, t0, t1, horizon, carry) as
+    case when t1 > t0 and horizon > 0 then
+        ((v0 + (v1 - v0) * (greatest(t0, 0) - t0) / (t1 - t0))
+         + (v0 + (v1 - v0) * (least(t1, horizon) - t0) / (t1 - t0))) / 2
+        * greatest(least(t1, horizon) - greatest(t0, 0), 0)
+        + case when carry and horizon > t1 then v1 * (horizon - t1) else 0 end
+    end / 365.25;
+
+-- Days of the window [0, horizon] the outcome line covers (see pfc_window_auc).
+create or replace macro pfc_window_days(t0, t1, horizon, carry) as
+    case when t1 > t0 and horizon > 0 then
+        greatest(least(t1, horizon) - greatest(t0, 0), 0)
+        + case when carry and horizon > t1 then horizon - t1 else 0 end
+    end;
+
+-- The UK financial year (1 April to 31 March) of a date, as 'YYYY/YY': 2023-03-31 -> '2022/23'.
+create or replace macro pfc_financial_year(d) as
+    (year(d) - case when month(d) < 4 then 1 else 0 end)::varchar || '/'
+    || lpad(((year(d) - case when month(d) < 4 then 1 else 0 end + 1) % 100)::varchar, 2, '0');

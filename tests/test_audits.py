@@ -140,8 +140,8 @@ def test_plausibility_rows_reach_audit_issues(make_study, run_study):
                          order by all""").fetchall()
     assert got == [
         ("nspcc_activity", "N1", "implausible", "warning"),               # a contact of 20 hours
-        # the window ends at the follow-up questionnaire, here (wrongly) dated before randomisation
-        ("nspcc_activity", "N1", "outside_follow_up_window", "warning"),
+        # N1 stays inside: a follow-up questionnaire dated before randomisation is not a valid end of the
+        # window (docs/costing.md "One window"), which then ends at randomisation + followup_max_months
         ("nspcc_activity", "N2", "outside_follow_up_window", "warning"),  # before randomisation
         ("nspcc_activity", "N3", "family_of_other_arm", "error"),
         ("questionnaire", "R_b001t2", "follow_up_before_baseline", "error"),

@@ -98,6 +98,11 @@ def trial_results(tmp_path_factory):
     """A small synthetic trial run through the pipeline, then `pfc-econ cea` with few replicates."""
     root = tmp_path_factory.mktemp("cea_trial")
     synth = generate_scenario("trial", root / "data", families=60, seed=11)
+    # At 60 families the like-for-like base case (SAU social work from parent report, docs/costing.md)
+    # leaves 4 of 30 SAU follow-up costs complete, too few for MICE; this fixture tests the CEA
+    # machinery, so it costs social work by the arm-specific-log sensitivity (as before issue 10).
+    with open(synth.config_path, "a", encoding="utf-8") as fh:
+        fh.write("\n[costing]\narm_specific_logs = true\n")
     run_pipeline(load_config(synth.config_path), root / "results")
     return run_cea(root / "results", {**FAST, "suppress_below": 5})
 
@@ -106,10 +111,20 @@ def test_summary_json_has_the_stable_shape(trial_results):
     summary = json.loads((trial_results.folder / "summary.json").read_text())
     names = [entry["name"] for entry in summary["analyses"]]
     assert names == ["base_case", "perspective:public_sector", "perspective:societal", "effect:parent_yfc",
-                     "missing_data:complete_case"]
+                     "missing_data:multiple_imputation", "missing_data:complete_case", "cost_model:glm_gamma",
+                     "cost_model:two_part", "subgroup:site=Bromley", "subgroup:site=Glasgow", "subgroup:age=0-23",
+                     "subgroup:age=24-59"]
+    # Keys agreed with the report (helpers/interfaces.md), present whatever the analyses' status.
+    for key in ("cost_composition", "evpi", "frontier", "thresholds", "regression_tables"):
+        assert key in summary
     for entry in summary["analyses"]:
         assert list(entry)[: len(STABLE_KEYS)] == STABLE_KEYS
-        assert set(entry["nmb"]) == set(entry["prob_cost_effective"]) == {"20000", "30000"}
+        # QALY analyses use the NICE thresholds; capability has its own labelled range.
+        expected = {"10000", "30000", "50000"} if entry["effect"] == "parent_yfc" else {"20000", "30000"}
+        assert set(entry["nmb"]) == set(entry["prob_cost_effective"]) == expected
+        has_draws = entry["status"] == "ok" and not entry["name"].startswith("cost_model:")
+        assert entry["n_draws"] == (300 if has_draws else 0)  # FAST: 3 imputations × 100 replicates, or 300 complete-case replicates
+        assert ("capability" if entry["effect"] == "parent_yfc" else "QALY") in entry["threshold_label"]
         assert len(entry["incremental_cost_ci"]) == len(entry["incremental_qaly_ci"]) == 2
     base = summary["analyses"][0]
     assert base["status"] == "ok" and base["n_families"] > 20
@@ -192,13 +207,14 @@ def test_rerun_sensitivity_runs_the_pipeline_with_the_change(make_study, tmp_pat
                                                       "walk_in_centre", "ae_attendance", "ambulance", "outpatient",
                                                       "inpatient", "camhs", "speech_language_therapy",
                                                       "early_years_setting", "educational_psychologist")})
-    config = make_study(questionnaire=QUESTIONNAIRE[:2] + [follow_up])
+    # social work from the SAU log: the arm-specific-log sensitivity (docs/costing.md "Like for like")
+    config = make_study(questionnaire=QUESTIONNAIRE[:2] + [follow_up], extra_toml="\n[costing]\narm_specific_logs = true\n")
     results = run_pipeline(load_config(config), tmp_path / "results")
     with duckdb.connect(str(results.database), read_only=True) as con:
         assert con.execute("""select cost_status from fct_family_costs where family_id = 'PFC-B-002'
                               and period = 'follow_up' and perspective = 'nhs_pss'""").fetchone() == ("partial",)
     folder = open_results_folder(tmp_path / "results")
-    table = read_rerun_table(folder, parse_sensitivity("rerun:blank_gate_as_zero"))
+    table, _ = read_rerun_table(folder, parse_sensitivity("rerun:blank_gate_as_zero"))
     cost = table.set_index("family_id")["cost"]
     # with the blank gate read as not used, the family's follow-up cost is complete: its SAU log
     # social work only: the hand-made log's CIN meeting, 60 min, at the shipped hourly rates —

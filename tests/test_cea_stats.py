@@ -15,6 +15,7 @@ from pfc_econ.cea import (
     bootstrap_incremental,
     build_threshold_grid,
     compute_acceptability_curve,
+    compute_decision_curves,
     compute_icer,
     compute_net_monetary_benefit,
     compute_percentile_interval,
@@ -334,6 +335,7 @@ def test_multiple_imputation_interval_covers_the_truth_on_simulated_data():
     assert result.effect.interval[0] < 0.02 < result.effect.interval[1]
     assert result.cost.between_variance > 0 and np.isfinite(result.cost.degrees_of_freedom)
     assert result.delta_cost_replicates.shape == (5, 300)
-    assert len(result.acceptability_curve.probability_cost_effective) == 3
+    curves = compute_decision_curves(result.delta_cost_replicates, result.delta_effect_replicates, [0, 20_000, 40_000])
+    assert len(curves.probability_cost_effective) == 3 and curves.n_draws == 1500
     # Truth at £20,000: 20,000 × 0.02 − 300 = 100.
     assert result.net_benefit[0].interval[0] < 100 < result.net_benefit[0].interval[1]

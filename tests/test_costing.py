@@ -141,10 +141,13 @@ def library(tmp_path):
 
 @pytest.fixture
 def costed(make_study, run_study, library):
-    def run(costing_toml=""):
-        toml = f'\n[sources.unit_costs]\npath = "{library}"\n' + costing_toml
+    """EXPECTED is worked under the arm-specific-log sensitivity (the SAU log costs SAU social work,
+    docs/costing.md "Like for like"); ``costing_keys`` are further [costing] lines."""
+    def run(costing_keys="", arm_specific=True):
+        toml = (f'\n[sources.unit_costs]\npath = "{library}"\n\n[costing]\n'
+                f'arm_specific_logs = {str(arm_specific).lower()}\n' + costing_keys)
         return run_study(make_study(questionnaire=QUESTIONNAIRE, nspcc=NSPCC, sau=SAU, extra_toml=toml),
-                         out=f"results{abs(hash(costing_toml))}")
+                         out=f"results{abs(hash((costing_keys, arm_specific)))}")
     return run
 
 
@@ -215,24 +218,52 @@ def test_source_agreement_keeps_the_parent_report(costed):
     assert row == (5, 2, "sau_log")
 
 
+def test_like_for_like_base_case_costs_social_work_from_parent_report(costed):
+    # docs/costing.md "Like for like": the SAU log covers SAU families only ([sources.sau_log] arms,
+    # default ["SAU"]), so the base case costs social work from parent report in both arms: PFC-B-002's
+    # 5 reported social-worker contacts × £51.60 = 258.00, complete (its SAU log entries, with the
+    # unmapped housing officer, are not costed but compared in fct_source_agreement).
+    con = costed(arm_specific=False)
+    got = family_costs(con)
+    assert got[("PFC-B-002", "follow_up", "nhs_pss")] == (pytest.approx(5 * SW), "complete", pytest.approx(5 * SW))
+    assert got[("PFC-B-001", "follow_up", "nhs_pss")][0] == pytest.approx(147.00)   # IPS delivery: NSPCC log
+    sources = con.execute("""select distinct analysis, arm, priority_group, source, source_rule, sources_not_costed
+                             from fct_costing_sources where period = 'follow_up' order by all""").fetchall()
+    assert sources == [
+        ("base_case", "IPS", "ips_intervention", "nspcc_activity", "source covers the arm", []),
+        ("base_case", "IPS", "other", "questionnaire", "source covers both arms", []),
+        ("base_case", "IPS", "social_work", "questionnaire", "source covers both arms", []),
+        ("base_case", "SAU", "other", "questionnaire", "source covers both arms", []),
+        ("base_case", "SAU", "social_work", "questionnaire", "source covers both arms", ["sau_log"])]
+    agreement = con.execute("""select parent_reported_contacts, logged_contacts, chosen_source from fct_source_agreement
+        where family_id = 'PFC-B-002' and period = 'follow_up' and category = 'social_work'""").fetchone()
+    assert agreement == (5, 2, "questionnaire")
+    # the named sensitivity: the SAU log costs social work in the arm it covers, parent report in the other
+    sensitivity = costed(arm_specific=True).execute("""select distinct analysis, arm, source, source_rule
+        from fct_costing_sources where period = 'follow_up' and priority_group = 'social_work' order by all""").fetchall()
+    assert sensitivity == [("arm_specific_logs", "IPS", "questionnaire", "source covers the arm"),
+                           ("arm_specific_logs", "SAU", "sau_log", "source covers the arm")]
+
+
 def test_parent_report_only_sensitivity(costed):
-    got = family_costs(costed("\n[costing]\nparent_report_only = true\n"))
+    got = family_costs(costed("parent_report_only = true\n"))
     # social work from the parent's 5 contacts × £51.60 = 258.00; the SAU log (and its unmapped code) is not costed
     assert got[("PFC-B-002", "follow_up", "nhs_pss")][:2] == (pytest.approx(5 * SW), "complete")
     assert got[("PFC-B-001", "follow_up", "nhs_pss")][0] == pytest.approx(147.00)  # IPS still from NSPCC
 
 
 def test_site_multiplier_and_non_contact_allowance(costed):
-    got = family_costs(costed("\n[costing]\nnon_contact_allowance = 1.0\nsite_multipliers = { Bromley = 1.5, Glasgow = 1.0 }\n"))
-    # contact time × 1.5 × (1 + 1.0), travel × 1.5, taxi unadjusted:
-    # N1 68 × 3 + 34 × 1.5 = 255; N3 22.50 × 3 + 10 × 1.5 = 82.50; taxi 12.50 -> 350.00
-    assert got[("PFC-B-001", "follow_up", "societal")][0] == pytest.approx(350.00)
+    got = family_costs(costed("non_contact_allowance = 1.0\nsite_multipliers = { Bromley = 1.5, Glasgow = 1.0 }\n"))
+    # docs/costing.md "Non-contact allowance": contact time of face-to-face activities × 1.5 × (1 + 1.0);
+    # the allowance stands for all other time, so travel costs nothing (no double count); taxi unadjusted:
+    # N1 home visit 68 × 3 = 204, travel 0; N3 home visit (DNA) 22.50 × 3 = 67.50, travel 0; taxi 12.50 -> 284.00
+    assert got[("PFC-B-001", "follow_up", "societal")][0] == pytest.approx(284.00)
 
 
 def test_unit_cost_without_index_path_is_an_error(costed, library):
     with open(library / "unit_costs.csv", "a", encoding="utf-8") as fh:
         fh.write("TEST_GP_OLD,gp_consultation,old,test row,contact,20,2010/11,nhs,nhscii_pp_uc25,false,test,assumption,\n")
-    con = costed('\n[costing]\nunit_cost_variants = { gp_consultation = "old" }\n')
+    con = costed('unit_cost_variants = { gp_consultation = "old" }\n')
     assert con.execute("select cost_gbp, cost_problem from fct_resource_use where source_record_id = 'R_b001t1:su_gp_surgery_contacts'"
                        ).fetchone() == (None, "no_index_path")
     assert con.execute("select severity from audit_costing where rule = 'no_index_path' and record_id = 'TEST_GP_OLD'"

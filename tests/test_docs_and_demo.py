@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+from pathlib import Path
+
 import duckdb
 import pytest
 
@@ -17,18 +21,47 @@ def test_source_pages_are_fresh(source):
     assert page == render_source_page(source), "regenerate with: python -m pfc_econ.docs"
 
 
+DEMO_OUTPUT = []  # what `pfc-econ demo` printed, for the tests of its output
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo") / "results"
-    assert main(["demo", "--out", str(out)]) == 0
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["demo", "--out", str(out)]) == 0
+    DEMO_OUTPUT.append(printed.getvalue())
     con = duckdb.connect(str(out / "pfc.duckdb"), read_only=True)
     yield con
     con.close()
 
 
+def test_demo_says_its_faults_are_planted_and_what_next(demo):
+    said = DEMO_OUTPUT[0]
+    assert "planted on purpose" in said and "next:" in said and "pfc-econ cea" in said
+
+
 def test_data_dictionary_is_fresh(demo):
     text = (DOCS_DIR / "data_dictionary.md").read_text(encoding="utf-8")
     assert text == render_data_dictionary(demo), "regenerate with: python -m pfc_econ.docs results"
+
+
+def test_every_table_and_column_carries_a_comment(demo):
+    """Issue 12 (Build 6): whatever a user can query in pfc.duckdb says what it is (COMMENT ON)."""
+    tables = [t for (t,) in demo.execute("select table_name from duckdb_tables() where schema_name = 'main' "
+                                         "and comment is null order by 1").fetchall()]
+    columns = [f"{t}.{c}" for t, c in demo.execute(
+        "select table_name, column_name from duckdb_columns() where schema_name = 'main' and comment is null "
+        "and database_name = current_database() order by 1, 2").fetchall()]
+    assert not tables, f"tables without a comment: {tables}; give each a header comment in its SQL model, " \
+                       "or a `_table` key in its section of sql/column_docs.toml"
+    assert not columns, f"{len(columns)} columns without a comment: {columns[:40]}; add them to sql/column_docs.toml"
+
+
+def test_each_run_writes_its_data_dictionary(demo):
+    path = demo.execute("select file from pragma_database_list where name = current_database()").fetchone()[0]
+    written = (Path(path).parent / "docs" / "data_dictionary.md").read_text(encoding="utf-8")
+    assert written == render_data_dictionary(demo) and "## `fct_cea_input`" in written
 
 
 def test_demo_reconciles_and_quarantines_the_planted_faults(demo):

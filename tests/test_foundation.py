@@ -112,7 +112,7 @@ def test_truncated_csv_keeps_every_line(make_study, run_study, tmp_path):
     config = make_study()
     path = config.parent / "sau_log.csv"
     text = path.read_text()
-    extra = "S2,PFC-B-002,2023-08-01,home_visit,60,20,social_worker,none\nS3,PFC-B-002,2023-08-0"
+    extra = "S2,PFC-B-002,2023-08-01,home_visit,60,20,social_worker,none,\nS3,PFC-B-002,2023-08-0"
     path.write_text(text + extra)  # the last line is cut off mid-field
     con = run_study(config)
     assert quarantine(con, "sau_log") == [(4, ["malformed_line"], "line cannot be parsed: MISSING COLUMNS")]

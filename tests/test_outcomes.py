@@ -263,10 +263,14 @@ def test_outcome_marts_and_auc(make_study, run_study):
                   outcome_status from fct_family_outcomes where family_id = 'PFC-B-001'""").fetchone()))
     days = 153                                     # 2023-06-20 to 2023-11-20
     u0, u1 = 1.0, 0.3369 + 0.006631 * 50           # illustrative map of totals 100 and 50
-    # area under the curve (trapezium) over the actual dates: (u0 + u1) / 2 x d / 365.25
+    # docs/costing.md "One window": the straight line between the assessments (baseline 11 days before
+    # randomisation on 2023-07-01, follow-up 142 days after), integrated over the window that the costs
+    # cover (randomisation + 1 to the follow-up, 142 days): value at the window start u0 + (u1 - u0) × 11/153
     assert fam["followup_days"] == days
-    assert fam["child_qaly"] == pytest.approx((u0 + u1) / 2 * days / 365.25)
-    assert fam["parent_yfc"] == pytest.approx((1.000 + 0.678) / 2 * days / 365.25)   # ICECAP 44444 -> 34213
+    start = u0 + (u1 - u0) * 11 / 153
+    assert fam["child_qaly"] == pytest.approx((start + u1) / 2 * 142 / 365.25)
+    c0, c1 = 1.000, 0.678                                                           # ICECAP 44444 -> 34213
+    assert fam["parent_yfc"] == pytest.approx((c0 + (c1 - c0) * 11 / 153 + c1) / 2 * 142 / 365.25)
     assert fam["baseline_child_utility"] == pytest.approx(1.0)
     assert fam["outcome_status"] == "child_utility_illustrative"
     parent = con.execute("""select ghq12_ghq_score, ghq12_is_case, bcap_abuse_risk, bcap_status
@@ -290,8 +294,10 @@ def test_index_child_rule_all_under_5_sum_and_summary(make_study, run_study):
     con = run_study(make_study(questionnaire=rows, extra_toml=toml))
     qaly, n = con.execute("""select child_qaly, n_index_children from fct_family_outcomes
                              where family_id = 'PFC-B-001'""").fetchone()
-    # two children under 5, each utility 1.0 at both times: 2 × (1 + 1) / 2 × 365 / 365.25
-    assert n == 2 and qaly == pytest.approx(2 * 365 / 365.25)
+    # two children under 5, each utility 1.0 at both times; the follow-up is 354 days after randomisation
+    # (2023-07-01), past periods.followup_max_months = 6, so the window ends at randomisation + 6 months
+    # (2024-01-01, 184 days; docs/costing.md "One window"): 2 × 1.0 × 184 / 365.25
+    assert n == 2 and qaly == pytest.approx(2 * 184 / 365.25)
     summary = {(m, t): (n, mean) for m, t, n, mean, _ in summarise_outcomes(Path(con.execute(
         "select file from pragma_database_list where name = current_database()").fetchone()[0]))}
     assert summary[("PedsQL total, toddler 2-4", "baseline")] == (2, 100.0)

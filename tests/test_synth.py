@@ -259,7 +259,7 @@ def test_study_toml_names_the_files(feas):
     config = tomllib.loads((feas / "study.toml").read_text())
     assert config["study"]["target_price_year"] == "2023/24"
     assert config["sources"]["nspcc_activity"] == {"path": "nspcc_activity.xlsx", "format": "xlsx",
-                                                   "enabled": True}
+                                                   "enabled": True, "arms": ["IPS"]}
     assert config["sources"]["questionnaire"]["format"] == "survey_csv"
     assert config["periods"] == {"baseline_recall_months": 3, "followup_min_months": 3,
                                  "followup_max_months": 6}

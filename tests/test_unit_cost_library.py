@@ -19,7 +19,8 @@ UNIT_COST_COLUMNS = [
     "sector", "inflation_index", "excludes_travel", "source", "verification", "note",
 ]
 INDEX_COLUMNS = ["index_code", "price_year", "index_value", "base", "vintage", "source", "verification"]
-CODE_MAP_COLUMNS = ["source", "source_code", "quantity_unit", "unit_cost_code", "multiplier", "category", "note"]
+CODE_MAP_COLUMNS = ["source", "source_code", "quantity_unit", "unit_cost_code", "multiplier", "category",
+                    "priority_group", "is_transfer", "note"]
 PERSPECTIVE_COLUMNS = ["perspective", "sector", "is_included", "source"]
 
 UNITS = {"hour", "contact_hour", "contact", "night", "item", "minute", "attendance", "call", "session", "spell", "day",
@@ -46,7 +47,7 @@ REQUIRED_CODES = {
         "ae_attendance", "ambulance", "outpatient", "inpatient", "camhs", "adult_mental_health",
         "talking_therapies", "speech_language_therapy", "social_worker_visit", "family_support_worker",
         "cin_meeting", "child_protection_conference", "early_years_setting", "educational_psychologist",
-        "food_bank", "parenting_programme", "home_start_volunteer", "domestic_abuse_service", "police_contact",
+        "food_bank", "parenting_programme", "home_start_volunteer", "domestic_abuse_service", "police_contact", "ips_team",
     },
     "nspcc_activity": {
         "clinical_psychologist", "child_psychiatrist", "social_worker", "family_engagement_worker", "team_manager",
@@ -66,7 +67,7 @@ QUESTIONNAIRE_UNITS = {
     "social_worker_visit": "contacts", "family_support_worker": "contacts", "cin_meeting": "meetings",
     "child_protection_conference": "meetings", "early_years_setting": "hours",
     "educational_psychologist": "contacts", "food_bank": "parcels", "parenting_programme": "sessions",
-    "home_start_volunteer": "visits", "domestic_abuse_service": "contacts", "police_contact": "incidents",
+    "home_start_volunteer": "visits", "domestic_abuse_service": "contacts", "police_contact": "incidents", "ips_team": "contacts",
 }
 SAU_CATEGORIES = {
     "health_visitor": "community_health", "teacher": "education", "nursery_worker": "education",
@@ -222,6 +223,9 @@ def test_code_map_columns():
 def test_code_map_targets_exist_with_base(code_map, unit_costs):
     base = {r["unit_cost_code"]: r for r in unit_costs if r["variant"] == "base"}
     for m in code_map:
+        if m["priority_group"] == "not_costed":   # kept for triangulation only (docs/costing.md)
+            assert m["unit_cost_code"] == "", m["source_code"]
+            continue
         assert m["unit_cost_code"] in base, f"{m['source']}:{m['source_code']} -> missing {m['unit_cost_code']}"
         assert m["category"] in CATEGORIES
         unit = base[m["unit_cost_code"]]["unit"]
@@ -582,7 +586,8 @@ def test_old_version_reproduces_old_costs_through_the_pipeline(make_study, run_s
     # plus (the shipped library maps it) the housing officer 45/60 x £39 = 29.25 -> 243.25
     from test_costing import NSPCC, QUESTIONNAIRE, SAU, family_costs
 
-    toml = '\n[sources.unit_costs]\nversion = "2026.11.0"\n'
+    # social work from the SAU log, as the old library's hand-worked figures were (docs/costing.md "Like for like")
+    toml = '\n[sources.unit_costs]\nversion = "2026.11.0"\n\n[costing]\narm_specific_logs = true\n'
     con = run_study(make_study(questionnaire=QUESTIONNAIRE, nspcc=NSPCC, sau=SAU, extra_toml=toml), out="old")
     got = family_costs(con)
     assert got[("PFC-B-002", "pre_baseline", "nhs_pss")][0] == pytest.approx(192.00)

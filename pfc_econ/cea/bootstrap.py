@@ -80,6 +80,10 @@ class BootstrapResult:
         seed: the seed the Generator was built from (None: fresh entropy).
         n_replicates_with_empty_level: resamples in which a covariate level (a site) was absent,
             so its dummy was dropped from that resample's regression.
+        cost_shift_slopes, effect_shift_slopes: (n_replicates, r) arm coefficients of the
+            ``cost_shifts`` / ``effect_shifts`` columns in each resample (None when not asked):
+            by linearity of least squares, adding δ × shift column j to the outcome moves that
+            resample's incremental by δ × slope j (used for delta-adjusted MNAR analyses).
     """
 
     point: IncrementalEstimate
@@ -95,6 +99,8 @@ class BootstrapResult:
     strata: tuple[str, ...]
     seed: int | None
     n_replicates_with_empty_level: int
+    cost_shift_slopes: np.ndarray | None = None
+    effect_shift_slopes: np.ndarray | None = None
 
     @property
     def n_replicates(self) -> int:
@@ -185,6 +191,8 @@ def bootstrap_incremental(
     is_stratified_by_site: bool = False,
     confidence_level: float = DEFAULT_CONFIDENCE_LEVEL,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    cost_shifts: np.ndarray | None = None,
+    effect_shifts: np.ndarray | None = None,
 ) -> BootstrapResult:
     """Stratified non-parametric bootstrap of the (adjusted) incremental cost and effect.
 
@@ -206,21 +214,22 @@ def bootstrap_incremental(
         cost_covariates, effect_covariates = (), ()
     point = estimate_incremental(frame, is_adjusted, cost_covariates, effect_covariates)
     design = build_design_matrices(frame, cost_covariates, effect_covariates)
-    strata_codes, _ = pd.factorize(frame[list(strata)].astype(str).agg("|".join, axis=1))
+    strata_codes = combine_strata(frame, strata)
     is_nonzero = (np.hstack([design.cost_design, design.effect_design]) != 0).astype(float)
+    cost_outcomes = stack_outcomes(design.cost, cost_shifts)
+    effect_outcomes = stack_outcomes(design.effect, effect_shifts)
 
     rng = np.random.default_rng(seed)
-    delta_cost = np.empty(n_replicates)
-    delta_effect = np.empty(n_replicates)
+    cost_arm = np.empty((n_replicates, cost_outcomes.shape[1]))
+    effect_arm = np.empty((n_replicates, effect_outcomes.shape[1]))
     n_empty = 0
     for start in range(0, n_replicates, chunk_size):
         stop = min(start + chunk_size, n_replicates)
         counts = draw_resample_counts(strata_codes, stop - start, rng)
-        cost_fit = fit_weighted_least_squares(design.cost_design, design.cost, counts)
-        effect_fit = fit_weighted_least_squares(design.effect_design, design.effect, counts)
-        delta_cost[start:stop] = cost_fit[:, ARM_COLUMN_INDEX]
-        delta_effect[start:stop] = effect_fit[:, ARM_COLUMN_INDEX]
+        cost_arm[start:stop] = fit_weighted_least_squares(design.cost_design, cost_outcomes, counts)[:, ARM_COLUMN_INDEX]
+        effect_arm[start:stop] = fit_weighted_least_squares(design.effect_design, effect_outcomes, counts)[:, ARM_COLUMN_INDEX]
         n_empty += int((~(counts @ is_nonzero > 0).all(axis=1)).sum())
+    delta_cost, delta_effect = cost_arm[:, 0].copy(), effect_arm[:, 0].copy()
 
     threshold_column = np.asarray(threshold_values)[:, None]
     benefit = compute_net_monetary_benefit(delta_cost[None, :], delta_effect[None, :], threshold_column)
@@ -240,4 +249,23 @@ def bootstrap_incremental(
         strata=strata,
         seed=seed,
         n_replicates_with_empty_level=n_empty,
+        cost_shift_slopes=cost_arm[:, 1:] if cost_shifts is not None else None,
+        effect_shift_slopes=effect_arm[:, 1:] if effect_shifts is not None else None,
     )
+
+
+def combine_strata(frame: pd.DataFrame, strata: Sequence[str]) -> np.ndarray:
+    """One integer code per family for the combination of its ``strata`` values."""
+    codes = np.zeros(len(frame), dtype=np.int64)
+    for column in strata:
+        level, levels = pd.factorize(frame[column].astype(str))
+        codes = codes * max(len(levels), 1) + level
+    return codes
+
+
+def stack_outcomes(outcome: np.ndarray, shifts: np.ndarray | None) -> np.ndarray:
+    """(n, 1 + r): the outcome and the shift columns fitted alongside it."""
+    if shifts is None:
+        return outcome[:, None]
+    shifts = np.asarray(shifts, dtype=float).reshape(len(outcome), -1)
+    return np.column_stack([outcome, shifts])

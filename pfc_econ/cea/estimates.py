@@ -199,22 +199,25 @@ def fit_weighted_least_squares(design: np.ndarray, outcome: np.ndarray, weights:
     normal equations X'WX b = X'Wy are formed for all k fits with two matrix products,
     W @ [x_i x_i'] and W @ [x_i y_i], and solved with one batched ``np.linalg.solve``.
     A column that is all zero in a resample (a site absent from it) gets a unit diagonal so its
-    coefficient is 0 and the other coefficients are the OLS fit without it. Returns (k, p).
+    coefficient is 0 and the other coefficients are the OLS fit without it. Returns (k, p), or
+    (k, p, r) for an (n, r) ``outcome`` (r outcomes sharing the design and weights).
     """
     n, p = design.shape
+    outcomes = outcome[:, None] if outcome.ndim == 1 else outcome
     outer = (design[:, :, None] * design[:, None, :]).reshape(n, p * p)
     cross = weights @ outer
     gram = cross.reshape(-1, p, p)
-    moment = weights @ (design * outcome[:, None])
+    moment = (weights @ (design[:, :, None] * outcomes[:, None, :]).reshape(n, -1)).reshape(-1, p, outcomes.shape[1])
     diagonal = np.einsum("kii->ki", gram)
     empty = diagonal == 0
     if empty.any():
         rows, cols = np.nonzero(empty)
         gram[rows, cols, cols] = 1.0
     try:
-        return np.linalg.solve(gram, moment[..., None])[..., 0]
+        solved = np.linalg.solve(gram, moment)
     except np.linalg.LinAlgError:
-        return (np.linalg.pinv(gram) @ moment[..., None])[..., 0]
+        solved = np.linalg.pinv(gram) @ moment
+    return solved[..., 0] if outcome.ndim == 1 else solved
 
 
 def compute_ols_standard_error(design: np.ndarray, outcome: np.ndarray, column: int) -> float:

@@ -1,28 +1,12 @@
-"""Multiple imputation of missing costs and effects, Rubin's rules, and MI combined with the bootstrap.
+"""Rubin's rules and the statsmodels chained-equations engine (kept for comparison).
 
-Imputation: chained equations (MICE) with predictive mean matching, run separately in each arm
-so the imputation model allows every association to differ by arm (Faria, Gomes, Epstein &
-White 2014, PharmacoEconomics 32:1157–1170, §4; van Buuren, *Flexible Imputation of Missing
-Data*, 2nd ed., 2018, §6.2), with the baseline covariates (and site) as predictors. The chained
-equations are statsmodels' ``MICEData`` (linear model with Gaussian parameter perturbation,
-then PMM from the ``k_pmm`` nearest observed donors), with its design matrices built by numpy
-(``MainEffectsMICEData``) for speed.
-
-Combination with the bootstrap — "MI Boot" (impute, then bootstrap each imputed data set, then
-Rubin's rules) as defined by Schomaker & Heumann (2018) Stat Med 37:2252–2266: the estimate of
-data set m is its adjusted point estimate, its within-imputation variance is the variance of
-its stratified bootstrap replicates (``bootstrap.py``), and the M pairs are pooled by
-``pool_rubin`` with Barnard–Rubin df. Chosen because it needs only M chained-equation runs
-("Boot MI", imputing inside each of 10,000 resamples, needs 10,000 × M: hours with statsmodels
-against seconds), it keeps a non-parametric variance for skewed costs, and its intervals are
-Rubin's, which Brand, van Buuren, le Cessie & van den Hout (2019) Stat Med 38:210–220 found
-robust for two-arm cost data (their best method, single imputation nested in the bootstrap,
-was computationally heavy). The replicates of all imputations are not pooled into one
-percentile interval: their spread is about Ū + (1 − 1/M)B, short of Rubin's T = Ū + (1 + 1/M)B.
-Caveat: MI Boot is valid when the imputation and analysis models are congenial; under
-uncongeniality bootstrap-then-impute is preferable (Bartlett & Hughes 2020, Stat Methods Med
-Res, doi:10.1177/0962280220932189). The probability cost-effective and the CEAC are
-P(INB > 0) = F_t,ν(Q̄ / √T) from the pooled net benefit at each threshold.
+``pool_rubin`` pools M complete-data estimates (Rubin 1987; Barnard & Rubin 1999 df).
+``impute_within_arm`` is MICE with predictive mean matching run separately in each arm, so the
+imputation model allows every association to differ by arm (Faria, Gomes, Epstein & White 2014,
+PharmacoEconomics 32:1157–1170, §4; van Buuren, *Flexible Imputation of Missing Data*, 2nd ed.,
+2018, §6.2), with the baseline covariates (and site) as predictors, by statsmodels'
+``MICEData`` (its design matrices built by numpy in ``MainEffectsMICEData``). The CEA itself
+uses the numpy engine of ``chains.py`` (mice's Bayesian-draw PMM, much faster) through ``mi_boot.py``.
 """
 
 from __future__ import annotations
@@ -37,19 +21,10 @@ from statsmodels.imputation.mice import MICEData
 
 from pfc_econ.cea.bootstrap import (
     DEFAULT_CONFIDENCE_LEVEL,
-    DEFAULT_REPLICATES,
-    DEFAULT_THRESHOLDS_GBP,
-    AcceptabilityCurve,
-    bootstrap_incremental,
-    build_threshold_grid,
     validate_probability,
 )
 from pfc_econ.cea.estimates import (
     ARMS,
-    DEFAULT_COST_COVARIATES,
-    DEFAULT_EFFECT_COVARIATES,
-    IncrementalEstimate,
-    compute_net_monetary_benefit,
     validate_trial_data,
 )
 
@@ -108,38 +83,6 @@ class ImputationResult:
 
     datasets: tuple[pd.DataFrame, ...]
     imputed_columns: tuple[str, ...]
-    n_missing: Mapping[str, int]
-    seed: int | None
-
-
-@dataclass(frozen=True)
-class MultipleImputationResult:
-    """Incremental cost, effect and net benefit after MI Boot (Schomaker & Heumann 2018).
-
-    Fields:
-        cost: pooled incremental cost (IPS − SAU), GBP.
-        effect: pooled incremental effect.
-        thresholds: thresholds summarised, GBP per unit of effect.
-        net_benefit: pooled incremental net monetary benefit at each threshold.
-        probability_cost_effective: P(net benefit > 0) per threshold, from the Rubin t.
-        acceptability_curve: the same probability over the CEAC grid.
-        point_estimates: the complete-data estimate of each imputed data set.
-        delta_cost_replicates: (M, B) bootstrap replicates, one row per imputation (for the
-            cost-effectiveness plane; not pooled into intervals).
-        delta_effect_replicates: (M, B), likewise.
-        n_missing: missing values per imputed column before imputation.
-        seed: the seed everything was drawn from.
-    """
-
-    cost: PooledEstimate
-    effect: PooledEstimate
-    thresholds: tuple[float, ...]
-    net_benefit: tuple[PooledEstimate, ...]
-    probability_cost_effective: tuple[float, ...]
-    acceptability_curve: AcceptabilityCurve
-    point_estimates: tuple[IncrementalEstimate, ...]
-    delta_cost_replicates: np.ndarray
-    delta_effect_replicates: np.ndarray
     n_missing: Mapping[str, int]
     seed: int | None
 
@@ -287,88 +230,6 @@ def impute_within_arm(
             for i, column in enumerate(imputed_columns):
                 dataset.loc[rows, column] = chain.data[f"v{i}"].to_numpy()
     return ImputationResult(tuple(datasets), tuple(imputed_columns), n_missing, seed)
-
-
-def analyse_with_multiple_imputation(
-    data: pd.DataFrame | Mapping,
-    n_imputations: int = DEFAULT_IMPUTATIONS,
-    n_replicates: int = DEFAULT_REPLICATES,
-    thresholds: Sequence[float] = DEFAULT_THRESHOLDS_GBP,
-    threshold_grid: Sequence[float] | None = None,
-    seed: int | None = None,
-    cost_covariates: Sequence[str] = DEFAULT_COST_COVARIATES,
-    effect_covariates: Sequence[str] = DEFAULT_EFFECT_COVARIATES,
-    imputed_columns: Sequence[str] = DEFAULT_IMPUTED_COLUMNS,
-    is_stratified_by_site: bool = False,
-    confidence_level: float = DEFAULT_CONFIDENCE_LEVEL,
-    n_cycles: int = DEFAULT_CYCLES,
-    n_donors: int = DEFAULT_DONORS,
-) -> MultipleImputationResult:
-    """MI Boot (Schomaker & Heumann 2018): impute within arm, bootstrap each data set, pool by Rubin.
-
-    Per imputed data set m: the adjusted point estimate Q_m and the variance U_m of its
-    ``n_replicates`` stratified bootstrap replicates, for incremental cost, effect and net
-    benefit at each threshold; then ``pool_rubin`` with complete-data df = families − regression
-    parameters (the smaller of the two equations for net benefit).
-    """
-    if not isinstance(n_replicates, (int, np.integer)) or n_replicates < 2:
-        raise ValueError(f"n_replicates must be an integer of at least 2, got {n_replicates!r}")
-    grid = build_threshold_grid() if threshold_grid is None else np.atleast_1d(np.asarray(threshold_grid, dtype=float))
-    chosen = np.atleast_1d(np.asarray(thresholds, dtype=float))
-    all_thresholds = np.concatenate([chosen, grid])
-    seed_sequence = np.random.SeedSequence(seed)
-    imputation_seed, bootstrap_seed = (int(s.generate_state(1)[0]) for s in seed_sequence.spawn(2))
-    site_column = "site" if "site" in (*cost_covariates, *effect_covariates) or is_stratified_by_site else None
-    imputed = impute_within_arm(data, n_imputations, imputation_seed, imputed_columns, site_column, n_cycles, n_donors)
-    replicate_seeds = np.random.default_rng(bootstrap_seed).integers(0, 2**63 - 1, size=n_imputations)
-
-    results = [
-        bootstrap_incremental(
-            dataset, n_replicates=n_replicates, thresholds=tuple(chosen), seed=int(replicate_seed),
-            cost_covariates=cost_covariates, effect_covariates=effect_covariates,
-            is_stratified_by_site=is_stratified_by_site, confidence_level=confidence_level,
-        )
-        for dataset, replicate_seed in zip(imputed.datasets, replicate_seeds)
-    ]
-    delta_cost = np.stack([result.delta_cost for result in results])
-    delta_effect = np.stack([result.delta_effect for result in results])
-    points = [result.point for result in results]
-    point_cost = np.array([point.delta_cost for point in points])
-    point_effect = np.array([point.delta_effect for point in points])
-    n_families = points[0].n_intervention + points[0].n_control
-    df_cost = n_families - len(points[0].cost_columns)
-    df_effect = n_families - len(points[0].effect_columns)
-
-    variance_cost = delta_cost.var(axis=1, ddof=1)
-    variance_effect = delta_effect.var(axis=1, ddof=1)
-    covariance = ((delta_cost - delta_cost.mean(axis=1, keepdims=True))
-                  * (delta_effect - delta_effect.mean(axis=1, keepdims=True))).sum(axis=1) / (n_replicates - 1)
-    cost = pool_rubin(point_cost, variance_cost, df_cost, confidence_level)
-    effect = pool_rubin(point_effect, variance_effect, df_effect, confidence_level)
-    # Var(λ·ΔE − ΔC) = λ² Var(ΔE) + Var(ΔC) − 2λ Cov(ΔE, ΔC): exact for the replicate moments.
-    pooled_benefit = [
-        pool_rubin(
-            compute_net_monetary_benefit(point_cost, point_effect, threshold),
-            np.maximum(threshold**2 * variance_effect + variance_cost - 2 * threshold * covariance, 0.0),
-            min(df_cost, df_effect),
-            confidence_level,
-        )
-        for threshold in all_thresholds
-    ]
-    probability = np.array([compute_probability_positive(pooled) for pooled in pooled_benefit])
-    return MultipleImputationResult(
-        cost=cost,
-        effect=effect,
-        thresholds=tuple(float(value) for value in chosen),
-        net_benefit=tuple(pooled_benefit[: len(chosen)]),
-        probability_cost_effective=tuple(float(p) for p in probability[: len(chosen)]),
-        acceptability_curve=AcceptabilityCurve(grid, probability[len(chosen):]),
-        point_estimates=tuple(points),
-        delta_cost_replicates=delta_cost,
-        delta_effect_replicates=delta_effect,
-        n_missing=imputed.n_missing,
-        seed=seed,
-    )
 
 
 def compute_probability_positive(pooled: PooledEstimate) -> float:

@@ -57,7 +57,8 @@ def open_results_folder(path: Path, overrides: dict[str, Any] | None = None) -> 
 
 
 def read_analysis_table(con: duckdb.DuckDBPyConnection, perspective: str, effect: str) -> pd.DataFrame:
-    """One row per randomised family: family_id, arm, site, cost, effect, baseline_cost, baseline_effect.
+    """One row per randomised family: family_id, arm, site, cost, effect, baseline_cost, baseline_effect
+    and index_child_age_months (the index child's age at the baseline assessment, for subgroups).
 
     ``cost`` is the follow-up cost of ``perspective`` (null unless complete), ``baseline_cost``
     the pre-baseline cost; ``effect`` is ``child_qaly`` or ``parent_yfc`` and ``baseline_effect``
@@ -66,7 +67,14 @@ def read_analysis_table(con: duckdb.DuckDBPyConnection, perspective: str, effect
     if effect not in BASELINE_EFFECT:
         raise ValueError(f"effect must be one of {sorted(BASELINE_EFFECT)}, got {effect!r}")
     return con.execute(
-        f"""select family_id, arm, site, cost_gbp as cost, {effect} as effect,
-                   baseline_cost_gbp as baseline_cost, {BASELINE_EFFECT[effect]} as baseline_effect
-            from fct_cea_input where perspective = ? order by family_id""",
-        [perspective]).df().astype({"cost": float, "effect": float, "baseline_cost": float, "baseline_effect": float})
+        f"""select i.family_id, i.arm, i.site, cost_gbp as cost, {effect} as effect,
+                   baseline_cost_gbp as baseline_cost, {BASELINE_EFFECT[effect]} as baseline_effect,
+                   c.age_months as index_child_age_months
+            from fct_cea_input as i
+            left join dim_family as f on f.family_id = i.family_id
+            left join fct_child_outcomes as c
+                on c.person_id = f.index_child_id and c.family_id = i.family_id and c.timepoint = 'baseline'
+            where i.perspective = ? order by i.family_id""",
+        [perspective]).df().astype({"cost": float, "effect": float, "baseline_cost": float, "baseline_effect": float,
+                                    # numpy strings: pandas' Arrow strings are slow to compare row by row
+                                    "family_id": object, "arm": object, "site": object})

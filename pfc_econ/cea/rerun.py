@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from pfc_econ.cea.components import CostComponents, read_cost_components
 from pfc_econ.cea.inputs import ResultsFolder, read_analysis_table
 from pfc_econ.cea.specs import AnalysisSpec
 from pfc_econ.config import parse_config
@@ -33,8 +34,8 @@ def build_modified_config(raw: dict[str, Any], spec: AnalysisSpec) -> dict[str, 
     return modified
 
 
-def read_rerun_table(results: ResultsFolder, spec: AnalysisSpec) -> pd.DataFrame:
-    """Re-run the pipeline with the spec's config edits and return the analysis table."""
+def read_rerun_table(results: ResultsFolder, spec: AnalysisSpec) -> tuple[pd.DataFrame, CostComponents]:
+    """Re-run the pipeline with the spec's config edits; return the analysis table and cost components."""
     from pfc_econ.pipeline import run_pipeline
     manifest = results.manifest
     config_file = Path(manifest.get("config_file", results.path / "study.toml"))
@@ -47,4 +48,4 @@ def read_rerun_table(results: ResultsFolder, spec: AnalysisSpec) -> pd.DataFrame
         rerun = run_pipeline(config, Path(folder) / "results", reuse_from=[results.path])  # staged sources re-used
         import duckdb
         with duckdb.connect(str(rerun.database), read_only=True) as con:
-            return read_analysis_table(con, spec.perspective, spec.effect)
+            return read_analysis_table(con, spec.perspective, spec.effect), read_cost_components(con, spec.perspective)

@@ -23,8 +23,10 @@ from pfc_econ.audit_headline import (
     read_instrument_completion,
     read_unknown_cost,
 )
-from pfc_econ.cea.analysis import AnalysisResult, analyse_table, summarise_result
+from pfc_econ.cea.analysis import AnalysisResult, analyse_table, derive_cost_model, summarise_result
+from pfc_econ.cea.components import read_cost_components
 from pfc_econ.cea.formatting import infer_kind
+from pfc_econ.cea.outputs import build_report_tables, write_decision_outputs
 from pfc_econ.cea.inputs import open_results_folder, read_analysis_table
 from pfc_econ.cea.plots import (
     plot_acceptability_curves,
@@ -47,6 +49,7 @@ from pfc_econ.cea.tables import (
     read_outcomes_by_arm,
 )
 from pfc_econ.cea.workbook import Sheet, write_workbook
+from pfc_econ.progress import stage
 
 
 @dataclass(frozen=True)
@@ -69,21 +72,38 @@ class CeaRun:
 def run_analyses(results_dir: Path, overrides: dict[str, Any] | None = None,
                  progress: Callable[[str], None] | None = None) -> tuple[Any, list[AnalysisResult]]:
     """Open the results folder and run the base case and every configured sensitivity analysis."""
-    say = progress or (lambda _: None)
     folder = open_results_folder(results_dir, overrides)
     results = []
+    specs = build_analysis_specs(folder.cea)
+    analysing = stage(progress, "cost-effectiveness analyses", len(specs), "analyses")
+    began = time.perf_counter()
     with folder.connect() as con:
-        for spec in build_analysis_specs(folder.cea):
+        done: dict[tuple, AnalysisResult] = {}
+        for number, spec in enumerate(specs, start=1):
             start = time.perf_counter()
+            analysing.step(f"  [{number}/{len(specs)}] {spec.name}: {spec.missing_data.replace('_', ' ')} ...", n=0)
+            same_data = (spec.perspective, spec.effect, spec.missing_data, spec.subgroup, spec.config_changes)
+            if spec.cost_model != "ols" and same_data in done:
+                # A cost model re-fits the cost on the imputed data sets of the analysis it varies.
+                result = derive_cost_model(done[same_data], spec)
+                results.append(result)
+                analysing.step(f"  {spec.name:<36} {result.status:<14} {result.n_families:>6} families  "
+                               f"{time.perf_counter() - start:6.1f} s")
+                continue
             if spec.needs_rerun:
-                say(f"  {spec.name}: re-running the pipeline with the modified config")
-                table = read_rerun_table(folder, spec)
+                analysing.step(f"  {spec.name}: re-running the pipeline with the modified config", n=0)
+                table, components = read_rerun_table(folder, spec)
             else:
                 table = read_analysis_table(con, spec.perspective, spec.effect)
-            result = analyse_table(table, spec, folder.cea)
+                components = read_cost_components(con, spec.perspective) if spec.missing_data == "component_imputation" else None
+            result = analyse_table(table, spec, folder.cea, components)
             results.append(result)
-            say(f"  {spec.name:<36} {result.status:<14} {result.n_families:>6} families  "
-                f"{time.perf_counter() - start:6.1f} s")
+            if spec.cost_model == "ols" and result.status == "ok":
+                done.setdefault(same_data, result)
+            analysing.step(f"  {spec.name:<36} {result.status:<14} {result.n_families:>6} families  "
+                           f"{time.perf_counter() - start:6.1f} s")
+    n_ok = sum(r.status == "ok" for r in results)
+    analysing.done(f"analysed  {len(results)} analyses ({n_ok} estimable) in {time.perf_counter() - began:.1f} s")
     return folder, results
 
 
@@ -103,7 +123,8 @@ def run_cea(results_dir: Path, overrides: dict[str, Any] | None = None,
         "is_shareable": False,
         "note": "for scripts: counts are not suppressed; share report.html, summary.xlsx or the CSV tables",
     }
-    files = [out / "summary.json"]
+    files = write_decision_outputs(out, results, cea, summary)
+    files.insert(0, out / "summary.json")
     files[0].write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n", encoding="utf-8")
 
     with folder.connect() as con:
@@ -149,6 +170,9 @@ def run_cea(results_dir: Path, overrides: dict[str, Any] | None = None,
                   f"Base case: {base.spec.description.removeprefix('base case: ')}.",
                   "summary.json beside this workbook is for scripts: it is not suppressed and not for sharing."]
     sheets = build_workbook_sheets(shareable, sources, settings_table)
+    # Decision sheets (thresholds, cost composition, frontier and EVPI, tipping point, regressions).
+    sheets += [Sheet(name, name.replace("_", " "), disclose_table(name, frame, threshold), lambda c, r: infer_kind(c))
+               for name, frame in build_report_tables(out, summary).items() if not frame.empty]
     files.append(write_workbook(out / "summary.xlsx", sheets, notes_text, context["n_draws"]))
     return CeaRun(out, summary, tuple(results), tuple(files))
 

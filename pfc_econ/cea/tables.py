@@ -149,6 +149,7 @@ def build_sensitivity_table(summaries: Sequence[dict[str, Any]]) -> pd.DataFrame
             row[f"prob_ce_{key}"] = value  # a number, for scripts and the workbook's number format
         for key, text in (s.get("prob_cost_effective_display") or {}).items():
             row[f"prob_ce_display_{key}"] = text  # as the draws resolve it ("< 0.0001", never 2e-13)
+        row["threshold_unit"] = s.get("threshold_label", "")
         row["message"] = s["message"]
         rows.append(row)
     return pd.DataFrame(rows)

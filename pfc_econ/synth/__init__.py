@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import feasibility, plants, providers, questionnaire, trial
+from ..progress import detail, stage
 from .layout import questionnaire_layout
 from .spine import Families
 from .writers import CsvSink, ParquetSink, XlsxSink, survey_header, write_json, write_study_toml
@@ -41,6 +42,23 @@ class SynthResult:
 
 def _rng(seed: int, *stream: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([seed, *stream]))
+
+
+def as_arm(fam: Families, arm: str) -> Families:
+    """The chunk with every family in ``arm``: provider records are drawn for every family."""
+    return dataclasses.replace(fam, arm=np.full(len(fam.arm), arm, dtype="<U3"))
+
+
+def keep_arm(d: dict[str, np.ndarray], fam: Families, arm: str) -> dict[str, np.ndarray]:
+    """The provider records of the chunk's families that are in ``arm``.
+
+    Common random numbers (trial scenario): the provider streams draw records for every family of
+    the chunk as if it were in the provider's arm, and only then keep that arm's families, so a
+    family's records are the same draws whichever arm the others are in (observed world and both
+    counterfactual worlds alike). Record ids keep the gaps of the families dropped.
+    """
+    keep = np.isin(d["family_id"].astype(str), fam.family_id[fam.arm == arm].astype(str))
+    return {column: values[keep] for column, values in d.items()}
 
 
 def _randomisation_table(fam: Families) -> pa.Table:
@@ -97,7 +115,7 @@ def generate_scenario(scenario: str, out_dir: Path, families: int | None = None,
             raise ValueError(f"counterfactual_arm must be 'IPS' or 'SAU' (trial scenario), got {counterfactual_arm!r}")
         fam = dataclasses.replace(fam, arm=np.full(len(fam.arm), counterfactual_arm, dtype="<U3"))
         profile = dataclasses.replace(profile, **trial.COMPLETE_RESPONSES)
-    say(f"{scenario}: {n} families")
+    writing = stage(progress, f"{scenario}: {len(fam):,} families", len(fam), "families")
 
     files: dict[str, Path] = {"randomisation": out_dir / "randomisation.csv",
                               "questionnaire": out_dir / "questionnaire.csv"}
@@ -125,9 +143,11 @@ def generate_scenario(scenario: str, out_dir: Path, families: int | None = None,
         sinks["questionnaire"].write(questionnaire.to_table(d, layout))
         offsets["questionnaire"] += len(d["ResponseId"])
         if include_nspcc:
-            d = providers.nspcc_activity(sub, _rng(seed, STREAM_NSPCC, k), offsets["nspcc_activity"],
-                                         offsets["contacts"])
-            if k == 0:
+            d = providers.nspcc_activity(sub if is_feas else as_arm(sub, "IPS"), _rng(seed, STREAM_NSPCC, k),
+                                         offsets["nspcc_activity"], offsets["contacts"])
+            n_contacts = int(np.unique(d["contact_id"]).size)
+            d = d if is_feas else keep_arm(d, sub, "IPS")
+            if k == 0 and counterfactual_arm is None:
                 planted += plants.nspcc_faults(d, sub, fam, plant_rng, files["nspcc_activity"].name)
             table = providers.to_table(d)
             if "nspcc_activity" not in sinks:
@@ -136,19 +156,22 @@ def generate_scenario(scenario: str, out_dir: Path, families: int | None = None,
                     else ParquetSink(files["nspcc_activity"], table.schema))
             sinks["nspcc_activity"].write(table)
             offsets["nspcc_activity"] += table.num_rows
-            offsets["contacts"] += int(np.unique(d["contact_id"]).size)
+            offsets["contacts"] += n_contacts
         if include_sau:
-            d = providers.sau_log(sub, _rng(seed, STREAM_SAU, k), offsets["sau_log"])
-            if k == 0:
+            d = providers.sau_log(sub if is_feas else as_arm(sub, "SAU"), _rng(seed, STREAM_SAU, k), offsets["sau_log"])
+            n_log = len(d["log_id"])
+            d = d if is_feas else keep_arm(d, sub, "SAU")
+            if k == 0 and counterfactual_arm is None:
                 planted += plants.sau_faults(d, sub, fam, plant_rng, files["sau_log"].name)
             table = providers.to_table(d)
             if "sau_log" not in sinks:
                 sinks["sau_log"] = CsvSink(files["sau_log"], table.schema)
             sinks["sau_log"].write(table)
-            offsets["sau_log"] += table.num_rows
-        say(f"chunk {k + 1}/{n_chunks}: {offsets['questionnaire']} responses")
+            offsets["sau_log"] += n_log
+        writing.step(f"chunk {k + 1}/{n_chunks}: {offsets['questionnaire']} responses", n=len(sub))
     for sink in sinks.values():
         sink.close()
+    writing.done()
 
     n_rows = {"randomisation": len(fam)} | {source: sink.rows for source, sink in sinks.items()}
     config_path = out_dir / "study.toml"
@@ -167,6 +190,6 @@ def generate_scenario(scenario: str, out_dir: Path, families: int | None = None,
         say("computing the true IPS effect (two counterfactual runs)")
         truth |= compute_true_effect(seed, n, out_dir / ".true_effect")
     write_json(truth_path, truth)
-    say(f"wrote {', '.join(p.name for p in files.values())}, study.toml, truth.json")
+    detail(progress, f"wrote {', '.join(p.name for p in files.values())}, study.toml, truth.json")
     return SynthResult(out_dir=out_dir, config_path=config_path, files=files, n_families=len(fam),
                        n_rows=n_rows, truth_path=truth_path)

@@ -18,7 +18,10 @@ NSPCC_COLUMNS = ("record_id", "contact_id", "family_id", "contact_date", "activi
                  "staff_role", "contact_minutes", "travel_minutes", "mode", "attendance",
                  "support_type", "support_amount_gbp")
 SAU_COLUMNS = ("log_id", "family_id", "contact_date", "contact_type", "duration_minutes",
-               "travel_minutes", "attendees", "referral_to")
+               "travel_minutes", "attendees", "referral_to", "attendance")
+# Home visits the family missed (dna) or that were cancelled: ILLUSTRATIVE synthetic shares, an
+# assumption; the rest attended (blank means attended in the contract).
+SAU_HOME_VISIT_ATTENDANCE = (("attended", 0.88), ("dna", 0.08), ("cancelled_notice", 0.02), ("cancelled_late", 0.02))
 ROLES = np.array(["clinical_psychologist", "family_engagement_worker", "social_worker",
                   "child_psychiatrist", "team_manager"])
 CP, FEW, SW, PSY, TM = range(5)
@@ -202,7 +205,8 @@ def sau_log(fam: Families, rng: np.random.Generator, log_offset: int = 0) -> dic
     slots[strategy, 0], slots[strategy, 1] = "team_manager", "police_officer"
     slots[ctype == "review", 0] = "other"         # the independent reviewing officer
     slots[np.arange(5)[None, :] >= (n_att - 1)[:, None]] = None
-    columns = [pa.array(np.full(m, "social_worker", object))] + [pa.array(slots[:, j]) for j in range(5)]
+    # typed as strings: in a small trial a slot can be empty in every row (a null-typed column)
+    columns = [pa.array(np.full(m, "social_worker", object))] + [pa.array(slots[:, j], pa.string()) for j in range(5)]
     attendees = pc.binary_join_element_wise(*columns, ";", null_handling="skip")
 
     order = np.lexsort((day, f))
@@ -215,6 +219,9 @@ def sau_log(fam: Families, rng: np.random.Generator, log_offset: int = 0) -> dic
         "travel_minutes": travel[order],
         "attendees": attendees.to_numpy(zero_copy_only=False).astype(object)[order],
         "referral_to": _pick(rng, np.array(REFERRALS, dtype=object), REFERRAL_P, m),
+        "attendance": np.where(ctype[order] == "home_visit", _pick(
+            rng, np.array([a for a, _ in SAU_HOME_VISIT_ATTENDANCE], dtype=object),
+            [p for _, p in SAU_HOME_VISIT_ATTENDANCE], m), "attended").astype(object),
     }
 
 

@@ -47,6 +47,11 @@ CHILD_USE = {
     "educational_psychologist": (((0.0, 0.0), (0.02, 0.2), (0.05, 0.5)), 4),
 }
 DEFAULT_PARENT_USE = (0.1, 0.5, 6)
+# Services asked of every parent but used in one arm only: (arm, probability, extra mean, cap).
+# ips_team (contacts with the NSPCC IPS team, never costed: compared with the NSPCC log) is used by IPS
+# families at follow-up. ILLUSTRATIVE synthetic rate, an assumption: most IPS families report some
+# contact, about as many as the synthetic NSPCC log holds over a 3-month recall.
+ARM_ONLY_PARENT_USE = {"ips_team": ("IPS", 0.9, 8.0, 40)}
 DEFAULT_CHILD_USE = (((0.1, 0.5), (0.1, 0.5), (0.1, 0.5)), 6)
 
 
@@ -61,7 +66,7 @@ def _blank_out(rng, codes: np.ndarray, keep: np.ndarray, profile: Profile,
     """Blank codes where the block does not apply, or was skipped whole or item by item."""
     keep = keep & (rng.random(codes.shape[1]) >= profile.block_missing)
     out = np.where(keep[None, :], codes, BLANK).astype(np.int16)
-    if item_missing and profile.item_missing > 0:
+    if item_missing:  # drawn even at rate 0, so every world consumes the same draws
         out[rng.random(out.shape, dtype=np.float32) < profile.item_missing] = BLANK
     return out
 
@@ -74,7 +79,7 @@ def _quantity(rng, p: np.ndarray, extra: np.ndarray, cap: int, recall: np.ndarra
     frailty = rng.gamma(2.0, 0.5, size=len(p))
     qty = np.where(any_use, 1 + rng.poisson(extra * scale * frailty), 0)
     qty = np.minimum(qty, cap)
-    if factor != 1.0 and treated.any():
+    if factor != 1.0:  # drawn for every row, treated or not: common random numbers across worlds
         whole, frac = int(np.floor(factor)), factor - np.floor(factor)
         effect = whole * qty + rng.binomial(qty, frac)
         qty = np.where(treated, effect, qty)
@@ -170,6 +175,12 @@ def responses(fam: Families, layout: Layout, profile: Profile, rng: np.random.Ge
     # --- parent service use -----------------------------------------------------------------
     everyone = np.ones(n, dtype=bool)
     for svc in layout.parent_services:
+        if svc.service in ARM_ONLY_PARENT_USE:
+            arm, p, extra, cap = ARM_ONLY_PARENT_USE[svc.service]
+            in_arm = (fam.arm[f] == arm) & t2
+            qty = _quantity(rng, np.where(in_arm, p, 0.0), np.full(n, extra), cap, recall, treated, 1.0)
+            d[f"su_{svc.service}_any"], d[f"su_{svc.service}_{svc.unit}"] = _gate(rng, qty, everyone, profile)
+            continue
         p, extra, cap = PARENT_USE.get(svc.service, DEFAULT_PARENT_USE)
         qty = _quantity(rng, np.full(n, p), np.full(n, extra), cap, recall, treated,
                         profile.service_use_factor)

@@ -2,10 +2,16 @@
 
 Method (written into truth.json as ``method``): the same families (same seed, so the same
 household, dates and random streams — common random numbers) are generated twice, once with
-every family in IPS and once with every family in SAU, with item-level missingness switched off
-so each family's follow-up cost and utilities are its full-data values. Both are run through
-the pipeline with the scenario's own config, and the truth is the mean over families of the
-paired difference IPS − SAU in
+every family in IPS and once with every family in SAU, with item-level missingness and the
+planted data faults switched off so each family's follow-up cost and utilities are its
+full-data values. The draws are common to the observed world and both counterfactual worlds:
+every random number is drawn whether or not it is used (the IPS effect on service use is drawn
+for every response; item-missing draws are made at a rate of 0 too), and provider records are
+drawn for every family of a chunk as if it were in the provider's arm before the other arm's
+families are dropped (``synth.keep_arm``), so no family's draws depend on the arms of the
+others; ``tests/test_synth_crn.py`` checks the worlds agree on everything IPS does not touch.
+Both are run through the pipeline with the scenario's own config, and the truth is the mean
+over families of the paired difference IPS − SAU in
 
 - ``incremental_cost_gbp``: follow-up cost, base-case perspective (nhs_pss), over the families
   with a follow-up cost in both worlds (those with a follow-up questionnaire);

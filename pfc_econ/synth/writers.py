@@ -118,6 +118,8 @@ def write_study_toml(path: Path, scenario: str, seed: int, files: dict[str, Path
         lines.append(f'format = "{formats[source]}"')
         if source in ("nspcc_activity", "sau_log"):
             lines.append(f"enabled = {'true' if source in files else 'false'}")
+            # the arms each log covers (docs/costing.md "Like for like"): the feasibility design
+            lines.append(f'arms = ["{"IPS" if source == "nspcc_activity" else "SAU"}"]')
         lines.append("")
     lines += ["[periods]", "baseline_recall_months = 3", "followup_min_months = 3",
               "followup_max_months = 6", "",

@@ -1,7 +1,10 @@
 -- audit_costing: one row per costing problem: a unit cost with no inflation index path (error), a
 -- source code with no mapping or no unit cost (error, per family), a provider record outside every
 -- period window (warning: kept, not costed in a period), items with unknown quantity (per family ×
--- period × source). upstream: int_unit_costs_inflated, fct_resource_use
+-- period × source), answers not costed because another respondent's answer about the same child or
+-- family was (info), and follow-up questionnaires that do not end the window: later ones (info) and
+-- ones outside the follow-up window (warning). upstream: int_unit_costs_inflated, fct_resource_use,
+-- int_family_windows, stg_questionnaire
 create or replace table audit_costing as
 with unit_costs as (
     select * from int_unit_costs_inflated
@@ -34,8 +37,46 @@ missing as (
            count(*) || ' item(s) with unknown quantity (' || string_agg(distinct missing_reason, ', ') || ')'
     from items where is_missing_quantity and period is not null
     group by all
+),
+cash_after_index as (
+    select 'cash_after_last_index_year', 'warning', source, family_id, period, resource_code, min(source_record_id), count(*),
+           count(*) || ' payment(s) dated after the last year of their inflation index: priced at its last year ('
+               || max(cost_price_year) || '), an assumption until the index is published'
+    from items where is_cash_after_last_index_year and is_selected
+    group by all
+),
+duplicates as (
+    select 'duplicate_report', 'info', source, family_id, period, null, min(record_group_id), count(*),
+           count(*) || ' answer(s) about a child or the family already counted from another response '
+               || '(costing.respondent_rule = ' || getvariable('costing.respondent_rule') || '): reported, not costed'
+    from items where is_duplicate_report
+    group by all
+),
+follow_ups as (
+    select q.response_id, q.family_id, q.assessment_date, w.window_follow_up_date, w.randomised_date
+    from stg_questionnaire as q
+    join int_family_windows as w using (family_id)
+    where q.timepoint = 'follow_up'
+),
+later_follow_ups as (
+    select case when window_follow_up_date is null or assessment_date <= randomised_date
+                     or assessment_date < window_follow_up_date then 'follow_up_outside_window'
+                else 'later_follow_up' end,
+           case when window_follow_up_date is null or assessment_date <= randomised_date
+                     or assessment_date < window_follow_up_date then 'warning' else 'info' end,
+           'questionnaire', family_id, 'follow_up', null, response_id, 1,
+           case when window_follow_up_date is null or assessment_date <= randomised_date
+                     or assessment_date < window_follow_up_date
+                then 'follow-up questionnaire dated ' || assessment_date || ' is outside the follow-up window: it does not end the window; its recall counts only where it falls inside'
+                else 'follow-up questionnaire dated ' || assessment_date || ' is later than the one that ends the window ('
+                     || window_follow_up_date || '): its recall counts only where it falls inside the window' end
+    from follow_ups
+    where window_follow_up_date is distinct from assessment_date
 )
 select * from no_index
+union all select * from duplicates
+union all select * from cash_after_index
+union all select * from later_follow_ups
 union all select * from unpriced
 union all select * from outside
 union all select * from missing

@@ -14,11 +14,14 @@ questionnaire_dates as (
     select q.*, f.randomised_date, f.baseline_date
     from stg_questionnaire as q join families as f using (family_id)
 ),
+-- the arms each provider source covers, as the study config declares them ([sources.<name>] arms)
 provider_records as (
-    select 'nspcc_activity' as source, record_id, source_row, family_id, activity_date, 'IPS' as covers_arm
+    select 'nspcc_activity' as source, record_id, source_row, family_id, activity_date,
+           from_json(getvariable('costing.source_arms')::json -> 'nspcc_activity', '["VARCHAR"]') as covers_arms
     from stg_nspcc_activity
     union all
-    select 'sau_log', record_id, source_row, family_id, activity_date, 'SAU'
+    select 'sau_log', record_id, source_row, family_id, activity_date,
+           from_json(getvariable('costing.source_arms')::json -> 'sau_log', '["VARCHAR"]')
     from stg_sau_log
 ),
 questionnaire_issues as (
@@ -52,10 +55,10 @@ provider_issues as (
     where p.activity_date > f.withdrawn_date
     union all
     select p.source, p.source, p.record_id, p.source_row, 'family_id', 'family_of_other_arm', 'error',
-           'record for a ' || f.arm || ' family, but this source covers ' || p.covers_arm || ' families only',
-           p.family_id
+           'record for a ' || f.arm || ' family, but this source covers ' || array_to_string(p.covers_arms, ', ')
+               || ' families only', p.family_id
     from provider_records as p join families as f using (family_id)
-    where f.arm <> p.covers_arm
+    where not list_contains(p.covers_arms, f.arm)
 ),
 all_issues as (
     select * from questionnaire_issues

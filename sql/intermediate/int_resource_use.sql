@@ -3,7 +3,7 @@
 -- (travel minutes a separate row where the unit cost excludes travel) or direct-support payment,
 -- and an SAU log entry's attendee (meetings cost every attendee) or the social worker's travel.
 -- upstream: dim_family, int_family_windows, stg_questionnaire, stg_questionnaire_children, stg_questionnaire_answers,
--- contract_columns, stg_nspcc_activity, stg_sau_log, stg_code_map, int_unit_costs_inflated
+-- chk_questionnaire_children, contract_columns, stg_nspcc_activity, stg_sau_log, stg_code_map, int_unit_costs_inflated
 create or replace table int_resource_use as
 with families as (
     select * from dim_family
@@ -13,6 +13,9 @@ responses as (
 ),
 children as (
     select * from stg_questionnaire_children
+),
+rejected_children as (
+    select response_id, slot from chk_questionnaire_children where has_error
 ),
 service_answers as (
     select * from stg_questionnaire_answers where block = 'service_use'
@@ -27,7 +30,7 @@ sau as (
     select * from stg_sau_log
 ),
 windows as (
-    select family_id, randomised_date, follow_up_end_date from int_family_windows
+    select family_id, randomised_date, window_start_date, window_end_date, window_days from int_family_windows
 ),
 -- Source codes whose selected unit cost does not cover travel: their travel minutes are costed as
 -- a separate row. An unmapped code keeps its travel row, so the gap is reported, not dropped.
@@ -44,10 +47,9 @@ gate_and_quantity as (
     select
         slot,
         service,
+        max(counted_per) as counted_per,
         max(column_name) filter (where field like '%\_any' escape '\') as gate_column,
         max(column_name) filter (where field not like '%\_any' escape '\') as quantity_column,
-        max(field) filter (where field like '%\_any' escape '\') as gate_field,
-        max(field) filter (where field not like '%\_any' escape '\') as quantity_field,
         -- su_<service>_<unit> -> <unit>, once per field rather than once per answer
         regexp_replace(max(field) filter (where field not like '%\_any' escape '\'),
                        '^su_' || service || '_', '') as quantity_unit
@@ -58,20 +60,24 @@ gate_and_quantity as (
 answered as (
     select response_id, slot, service,
            max(answer_code) filter (where field like '%\_any' escape '\') as gate_answer,
-           max(answer_code) filter (where field not like '%\_any' escape '\') as quantity_answer
+           max(answer_value) filter (where field not like '%\_any' escape '\') as quantity_answer
     from service_answers
     group by response_id, slot, service
 ),
+-- A child block that failed its checks keeps its services, as unknown: the family is partial, not
+-- silently cheaper (docs/costing.md "Edge cases").
 response_persons as (
-    select response_id, 0 as slot, person_id from responses
+    select response_id, 0 as slot, person_id, false as is_rejected_block from responses
     union all
-    select response_id, slot, person_id from children
+    select response_id, slot, person_id, false from children
+    union all
+    select response_id, slot, null, true from rejected_children
 ),
 asked as (
     select
-        r.response_id, r.family_id, p.person_id, r.timepoint, r.assessment_date, r.recall_months,
-        g.service, g.quantity_column,
-        g.quantity_unit,
+        r.response_id, r.family_id, p.person_id, p.slot, p.is_rejected_block, r.timepoint,
+        r.assessment_date, r.recall_months,
+        g.service, g.quantity_column, g.quantity_unit, g.counted_per,
         a.gate_answer,
         a.quantity_answer
     from responses as r
@@ -79,97 +85,146 @@ asked as (
     join gate_and_quantity as g on g.slot = p.slot
     left join answered as a on a.response_id = r.response_id and a.slot = p.slot and a.service = g.service
 ),
--- Days of each period that the recall period covers: the follow-up recall ('in the last N months')
--- may start after randomisation; by default the gap is recorded, not filled.
-questionnaire_items as (
+-- One window: a follow-up recall ('in the last N months', the N months up to the assessment) is
+-- pro-rated to the days that fall inside the family's window (the day after randomisation to the
+-- window end), and extrapolated to the whole window only with costing.extrapolate_follow_up_recall.
+-- Baseline recall is the pre_baseline period itself.
+dated as (
     select
         a.*,
-        case a.timepoint when 'baseline' then 'pre_baseline' else 'follow_up' end as period,
+        case a.timepoint when 'baseline' then 'pre_baseline' else 'follow_up' end as period_asked,
         (a.assessment_date - to_months(a.recall_months))::date as recall_start_date,
-        case when a.timepoint = 'baseline'
-             then a.assessment_date - (a.assessment_date - to_months(a.recall_months))::date
-             else a.assessment_date - greatest(w.randomised_date, (a.assessment_date - to_months(a.recall_months))::date)
-        end as covered_days,
-        case when a.timepoint = 'baseline'
-             then a.assessment_date - (a.assessment_date - to_months(a.recall_months))::date
-             else a.assessment_date - w.randomised_date
-        end as period_days
+        a.assessment_date - (a.assessment_date - to_months(a.recall_months))::date as recall_days,
+        w.window_days,
+        greatest(0, least(a.assessment_date, w.window_end_date)
+                    - greatest((a.assessment_date - to_months(a.recall_months))::date, w.randomised_date)) as overlap_days
     from asked as a
     join windows as w using (family_id)
+),
+questionnaire_items as (
+    select
+        *,
+        case when period_asked = 'pre_baseline' or overlap_days > 0 then period_asked end as period,
+        case when period_asked = 'pre_baseline' then recall_days else overlap_days end as covered_days,
+        case when period_asked = 'pre_baseline' then recall_days else window_days end as period_days,
+        case when period_asked = 'pre_baseline' then 1.0 else overlap_days / recall_days end as prorate_factor,
+        case when period_asked = 'follow_up' and getvariable('costing.extrapolate_follow_up_recall')
+                  and overlap_days > 0 and overlap_days < window_days
+             then window_days / overlap_days else 1.0 end as extrapolation_factor,
+        case when quantity_answer is not null then quantity_answer
+             when gate_answer = 2 then 0
+             -- sensitivity only: read a skipped service as not used (completion fatigue)
+             when gate_answer is null and getvariable('costing.blank_gate_as_zero') then 0 end as reported_quantity,
+        case when is_rejected_block then 'child_block_rejected'
+             when quantity_answer is not null or gate_answer = 2 then null
+             when gate_answer = 1 then 'blank_after_yes'
+             -- not missing under the sensitivity rule, but said so: the zero is an assumption
+             when getvariable('costing.blank_gate_as_zero') then 'gate_and_quantity_blank_assumed_zero'
+             else 'gate_and_quantity_blank' end as missing_reason
+    from dated
+),
+-- Two respondents: a service counted per child or per family is costed from one response only,
+-- chosen by costing.respondent_rule; the other respondents' answers are kept, marked
+-- is_duplicate_report, and reported in audit_costing (docs/costing.md "Two respondents").
+response_missing as (
+    select response_id, count(*) filter (where reported_quantity is null or is_rejected_block) as n_missing
+    from questionnaire_items
+    group by response_id
+),
+ranked as (
+    select
+        q.*,
+        case q.counted_per when 'family' then q.family_id
+                           when 'child' then coalesce(q.person_id, q.response_id || ':' || q.slot)
+                           else q.response_id || ':' || q.person_id end as counted_unit,
+        row_number() over (
+            partition by q.family_id, q.period_asked, q.service, q.counted_per,
+                         case q.counted_per when 'family' then q.family_id
+                                            when 'child' then coalesce(q.person_id, q.response_id || ':' || q.slot)
+                                            else q.response_id || ':' || q.person_id end
+            order by q.period is null,
+                     case when getvariable('costing.respondent_rule') = 'most_complete' then m.n_missing else 0 end,
+                     q.assessment_date, q.response_id) as respondent_rank
+    from questionnaire_items as q
+    join response_missing as m using (response_id)
 ),
 questionnaire_rows as (
     select
         family_id, person_id, 'questionnaire' as source, period, null::date as activity_date,
-        service as resource_code, 'reported_use' as item_kind, null::varchar as attendance,
-        case when quantity_answer is not null then quantity_answer
-             when gate_answer = 2 then 0
-             -- sensitivity only: read a skipped service as not used (completion fatigue)
-             when gate_answer is null and getvariable('costing.blank_gate_as_zero') then 0 end
-        * case when getvariable('costing.extrapolate_follow_up_recall') and period = 'follow_up'
-                    and covered_days > 0 and covered_days < period_days
-               then period_days / covered_days else 1 end as quantity,
+        assessment_date as price_date,
+        service as resource_code, 'reported_use' as item_kind, null::varchar as activity_type,
+        null::varchar as attendance,
+        reported_quantity * prorate_factor * extrapolation_factor as quantity,
         quantity_unit,
         response_id as record_group_id,
         response_id || ':' || quantity_column as source_record_id,
-        quantity_answer is null and gate_answer is distinct from 2
-            and not (gate_answer is null and getvariable('costing.blank_gate_as_zero')) as is_missing_quantity,
-        case when quantity_answer is not null or gate_answer = 2 then null
-             when gate_answer = 1 then 'blank_after_yes'
-             -- not missing under the sensitivity rule, but said so: the zero is an assumption
-             when getvariable('costing.blank_gate_as_zero') then 'gate_and_quantity_blank_assumed_zero'
-             else 'gate_and_quantity_blank' end as missing_reason,
+        reported_quantity is null or is_rejected_block as is_missing_quantity,
+        missing_reason,
         recall_months, covered_days, period_days,
-        getvariable('costing.extrapolate_follow_up_recall') and period = 'follow_up'
-            and covered_days > 0 and covered_days < period_days as is_extrapolated
-    from questionnaire_items
+        reported_quantity as reported_quantity,
+        prorate_factor,
+        extrapolation_factor,
+        extrapolation_factor > 1 as is_extrapolated,
+        counted_per,
+        respondent_rank > 1 as is_duplicate_report
+    from ranked
 ),
--- NSPCC: the attendance rule turns a DNA or cancellation into shares of contact and travel time.
+-- NSPCC and SAU log: the attendance rule (unit_costs/settings.toml [attendance]) turns a DNA or a
+-- cancellation into shares of contact and travel time, the same for both logs.
+attendance_shares as (
+    select * from (values
+        ('attended', 1.0, 1.0),
+        ('dna', getvariable('costing.dna_contact_share'), getvariable('costing.dna_travel_share')),
+        ('cancelled_notice', getvariable('costing.cancelled_contact_share'), getvariable('costing.cancelled_travel_share')),
+        ('cancelled_late', getvariable('costing.cancelled_contact_share'), getvariable('costing.cancelled_travel_share'))
+    ) as t(attendance, contact_share, travel_share)
+),
 nspcc_shares as (
-    select
-        n.*,
-        case when attendance = 'dna' then getvariable('costing.dna_contact_share')
-             when attendance like 'cancelled%' then getvariable('costing.cancelled_contact_share')
-             else 1 end as contact_share,
-        case when attendance = 'dna' then getvariable('costing.dna_travel_share')
-             when attendance like 'cancelled%' then getvariable('costing.cancelled_travel_share')
-             else 1 end as travel_share
+    select n.*, coalesce(a.contact_share, 1.0) as contact_share, coalesce(a.travel_share, 1.0) as travel_share
     from nspcc as n
+    left join attendance_shares as a using (attendance)
 ),
 nspcc_rows as (
-    select family_id, activity_date, staff_role as resource_code, 'contact' as item_kind, attendance,
+    select family_id, activity_date, staff_role as resource_code, 'contact' as item_kind, activity_type, attendance,
            contact_minutes * contact_share as quantity, 'minutes' as quantity_unit,
            contact_id as record_group_id, record_id as source_record_id
     from nspcc_shares where activity_type <> 'direct_support'
     union all
-    select family_id, activity_date, staff_role, 'travel', attendance,
+    select family_id, activity_date, staff_role, 'travel', activity_type, attendance,
            travel_minutes * travel_share, 'minutes', contact_id, record_id || ':travel'
     from nspcc_shares
     where activity_type <> 'direct_support' and travel_minutes > 0
       and staff_role in (select source_code from travel_not_in_unit_cost where source = 'nspcc_activity')
     union all
-    select family_id, activity_date, 'direct_support:' || support_type, 'payment', attendance,
+    select family_id, activity_date, 'direct_support:' || support_type, 'payment', activity_type, attendance,
            support_amount_gbp, 'gbp', contact_id, record_id
     from nspcc_shares where activity_type = 'direct_support'
 ),
 -- SAU log: one row per attendee, numbered, so two social workers at one meeting are two rows.
+sau_shares as (
+    select s.*, a.contact_share, a.travel_share
+    from sau as s
+    join attendance_shares as a using (attendance)
+),
 sau_attendees as (
-    select record_id, family_id, activity_date, duration_minutes,
+    select record_id, family_id, activity_date, contact_type, attendance, duration_minutes * contact_share as minutes,
            unnest(attendees) as attendee_role, generate_subscripts(attendees, 1) as attendee_index
-    from sau
+    from sau_shares
 ),
 sau_rows as (
-    select family_id, activity_date, attendee_role as resource_code, 'contact' as item_kind,
-           null::varchar as attendance, duration_minutes::double as quantity, 'minutes' as quantity_unit,
+    select family_id, activity_date, attendee_role as resource_code, 'contact' as item_kind, contact_type as activity_type,
+           attendance, minutes::double as quantity, 'minutes' as quantity_unit,
            record_id as record_group_id, record_id || ':' || attendee_index as source_record_id
     from sau_attendees
     union all
-    select family_id, activity_date, 'social_worker', 'travel', null, travel_minutes, 'minutes',
-           record_id, record_id || ':travel'
-    from sau
+    select family_id, activity_date, 'social_worker', 'travel', contact_type, attendance, travel_minutes * travel_share,
+           'minutes', record_id, record_id || ':travel'
+    from sau_shares
     where travel_minutes > 0
       and 'social_worker' in (select source_code from travel_not_in_unit_cost where source = 'sau_log')
 ),
--- Dated provider records are placed by date; outside the follow-up window they keep a null period.
+-- Dated provider records are placed by date: the window starts the day after randomisation (a record
+-- dated on the randomisation day is not follow-up); outside the window they keep a null period.
 provider_rows as (
     select 'nspcc_activity' as source, * from nspcc_rows
     union all
@@ -178,13 +233,15 @@ provider_rows as (
 provider_placed as (
     select
         p.family_id, null::varchar as person_id, p.source,
-        case when p.activity_date between w.randomised_date and w.follow_up_end_date then 'follow_up' end as period,
-        p.activity_date, p.resource_code, p.item_kind, p.attendance, p.quantity, p.quantity_unit,
+        case when p.activity_date between w.window_start_date and w.window_end_date then 'follow_up' end as period,
+        p.activity_date, p.activity_date as price_date,
+        p.resource_code, p.item_kind, p.activity_type, p.attendance, p.quantity, p.quantity_unit,
         p.record_group_id, p.source_record_id,
         p.quantity is null as is_missing_quantity,
         case when p.quantity is null then 'quantity_blank' end as missing_reason,
         null::integer as recall_months, null::integer as covered_days, null::integer as period_days,
-        false as is_extrapolated
+        p.quantity as reported_quantity, 1.0 as prorate_factor, 1.0 as extrapolation_factor,
+        false as is_extrapolated, 'family' as counted_per, false as is_duplicate_report
     from provider_rows as p
     join windows as w using (family_id)
 ),
@@ -200,8 +257,10 @@ select
     period,
     period is null as is_outside_window,
     activity_date,
+    price_date,
     resource_code,
     item_kind,
+    activity_type,
     attendance,
     quantity::double as quantity,
     quantity_unit,
@@ -212,5 +271,10 @@ select
     recall_months,
     covered_days,
     period_days,
-    is_extrapolated
+    is_extrapolated,
+    reported_quantity::double as reported_quantity,
+    prorate_factor::double as prorate_factor,
+    extrapolation_factor::double as extrapolation_factor,
+    counted_per,
+    is_duplicate_report
 from all_rows;

@@ -2,8 +2,9 @@
 -- (pre_baseline, follow_up) × perspective: the known cost of the items the source priority selected,
 -- and a cost_status: complete (total_cost_gbp = known cost), partial (some items have unknown
 -- quantity or no unit cost, or the questionnaire is absent: total_cost_gbp is null, since blank is
--- not zero) or missing (no data for the period). upstream: dim_family, fct_resource_use, stg_perspectives,
--- stg_questionnaire
+-- not zero) or missing (no data for the period); the days of the period the parent report covers and
+-- the part of the cost extrapolated to the window. upstream: dim_family, fct_resource_use, stg_perspectives,
+-- stg_questionnaire, int_family_windows
 create or replace table fct_family_costs as
 with families as (
     select * from dim_family
@@ -36,12 +37,17 @@ items_in_perspective as (
     from items as i
     join perspectives as s on i.sector is null
         or i.sector in (select sector from perspective_sectors as ps where ps.perspective = s.perspective)
+    -- transfers (cash, vouchers) cancel in the perspectives of costing.transfers_cancel_in (default
+    -- societal: the payer's cost is the family's gain) and count in the others (docs/costing.md "Transfers")
+    where not (i.is_transfer
+               and list_contains(from_json(getvariable('costing.transfers_cancel_in'), '["VARCHAR"]'), s.perspective))
 ),
 totals as (
     select
         family_id, period, perspective,
         count(*) as n_items,
         coalesce(sum(cost_gbp), 0) as known_cost_gbp,
+        coalesce(sum(extrapolated_cost_gbp), 0) as extrapolated_cost_gbp,
         count(*) filter (where is_missing_quantity) as n_missing_items,
         count(*) filter (where cost_problem in ('unmapped_code', 'no_unit_cost', 'no_index_path')) as n_unpriced_items,
         list(distinct source order by source) as sources_used
@@ -51,11 +57,24 @@ totals as (
 any_data as (
     select distinct family_id, period from items
 ),
+-- days of the period the costed parent report covers (after any extrapolation)
+coverage as (
+    select family_id, period, max(covered_days * extrapolation_factor) as days_covered, max(period_days) as report_period_days
+    from items
+    where source = 'questionnaire'
+    group by family_id, period
+),
+windows as (
+    select family_id, window_days from int_family_windows
+),
 statused as (
     select
         s.*,
         coalesce(t.n_items, 0) as n_items,
         coalesce(t.known_cost_gbp, 0) as known_cost_gbp,
+        coalesce(t.extrapolated_cost_gbp, 0) as extrapolated_cost_gbp,
+        coalesce(c.days_covered, 0) as days_covered,
+        case s.period when 'follow_up' then w.window_days else c.report_period_days end as period_days,
         coalesce(t.n_missing_items, 0) as n_missing_items,
         coalesce(t.n_unpriced_items, 0) as n_unpriced_items,
         coalesce(t.sources_used, []::varchar[]) as sources_used,
@@ -65,6 +84,8 @@ statused as (
     left join totals as t using (family_id, period, perspective)
     left join any_data as d using (family_id, period)
     left join questionnaires as q using (family_id, period)
+    left join coverage as c using (family_id, period)
+    left join windows as w using (family_id)
 ),
 final as (
     select
@@ -93,6 +114,9 @@ select
     n_items,
     n_missing_items,
     n_unpriced_items,
+    round(extrapolated_cost_gbp, 2) as extrapolated_cost_gbp,
+    round(days_covered)::integer as days_covered,
+    period_days,
     site,
     arm,
     is_withdrawn,

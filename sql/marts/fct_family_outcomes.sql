@@ -1,14 +1,20 @@
 -- fct_family_outcomes: one row per randomised family: child QALYs and parent years of full
--- capability (YFC) by the area under the curve between baseline and follow-up, over the family's
--- actual assessment dates: (value at baseline + value at follow-up) / 2 × days / 365.25 (trapezium,
--- straight line between the two assessments, nothing counted before baseline or after follow-up).
+-- capability (YFC) by the area under the straight line between the baseline and follow-up values at
+-- the family's actual assessment dates, over the same analysis window as its costs (int_family_windows:
+-- the day after randomisation to the window end; docs/costing.md "One window"): pfc_window_auc, the
+-- trapezium between the line's values at the window's start and at its end (or the follow-up), in
+-- years of 365.25 days; past the follow-up nothing is counted unless costing.extrapolate_follow_up_recall.
 -- The index child follows outcomes.index_child_rule: youngest_under_5 (dim_family.index_child_id),
 -- all_under_5_sum or all_under_5_mean (every child under 60 months at the first questionnaire).
 -- Parent: the first parent (by person_id) with a baseline questionnaire.
--- upstream: dim_family, fct_child_outcomes, fct_parent_outcomes
+-- upstream: dim_family, fct_child_outcomes, fct_parent_outcomes, int_family_windows
 create or replace table fct_family_outcomes as
 with families as (
-    select * from dim_family
+    select f.*, w.window_days, w.randomised_date as window_origin_date,
+           f.baseline_date - w.randomised_date as t0, f.follow_up_date - w.randomised_date as t1,
+           getvariable('costing.extrapolate_follow_up_recall') as carry
+    from dim_family as f
+    join int_family_windows as w using (family_id)
 ),
 rule as (
     select getvariable('outcomes.index_child_rule') as index_child_rule
@@ -31,7 +37,7 @@ child_auc as (
         i.family_id, i.person_id,
         b.chu9d_utility as u0, b.utility_status as status0,
         fu.chu9d_utility as u1, fu.utility_status as status1,
-        (b.chu9d_utility + fu.chu9d_utility) / 2 * (f.follow_up_date - f.baseline_date) / 365.25 as qaly
+        pfc_window_auc(b.chu9d_utility, fu.chu9d_utility, f.t0, f.t1, f.window_days, f.carry) as qaly
     from index_children as i
     join families as f using (family_id)
     left join fct_child_outcomes as b
@@ -70,7 +76,9 @@ joined as (
         (select index_child_rule from rule) as index_child_rule,
         c.n_index_children, c.child_qaly, c.baseline_child_utility, c.utility_statuses,
         p.parent_id, p.c0 as baseline_parent_capability,
-        (p.c0 + p.c1) / 2 * (f.follow_up_date - f.baseline_date) / 365.25 as parent_yfc
+        pfc_window_auc(p.c0, p.c1, f.t0, f.t1, f.window_days, f.carry) as parent_yfc,
+        f.window_days,
+        pfc_window_days(f.t0, f.t1, f.window_days, f.carry) as outcome_days_covered
     from families as f
     left join child as c using (family_id)
     left join parent as p using (family_id)
@@ -98,6 +106,8 @@ select
     n_index_children,
     parent_id,
     baseline_date,
-    follow_up_date
+    follow_up_date,
+    window_days,
+    outcome_days_covered
 from joined
 order by family_id;

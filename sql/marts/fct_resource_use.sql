@@ -2,7 +2,7 @@
 -- (the selected variant, site-adjusted), cost = quantity × code-map multiplier × unit cost, and
 -- is_selected, set by the source priority so that no item is counted twice. An item without a cost
 -- (unmapped code, no unit cost, no index path, unknown quantity) has a null cost and a cost_problem.
--- upstream: int_resource_use, stg_code_map, int_unit_costs_inflated, dim_family, run_settings
+-- upstream: int_resource_use, stg_code_map, int_unit_costs_inflated, stg_inflation_indices, dim_family, run_settings
 create or replace table fct_resource_use as
 with items as (
     select * from int_resource_use
@@ -12,6 +12,14 @@ code_map as (
 ),
 unit_costs as (
     select * from int_unit_costs_inflated where is_selected
+),
+indices as (
+    select index_code, price_year, index_value from stg_inflation_indices
+),
+-- the last year each index prints: money paid after it is priced at that year's level (an
+-- assumption, flagged cash_after_last_index_year in audit_costing): its price level is not yet known
+index_last_year as (
+    select index_code, max(price_year) as last_price_year from stg_inflation_indices group by index_code
 ),
 families as (
     select family_id, site, arm, is_withdrawn from dim_family
@@ -32,22 +40,60 @@ effective_priority as (
        or source = 'questionnaire'
        or priority_group not in (select priority_group from priority where source = 'questionnaire')
 ),
+-- Like for like (docs/costing.md): the arms each source covers ([sources.<name>] arms). In the base
+-- case a source costs a group only if it covers both arms, so a log kept in one arm only leaves the
+-- group to parent report in both; with costing.arm_specific_logs (sensitivity) a source costs the
+-- group in the arms it covers. The intervention's own delivery (ips_intervention) is costed from its
+-- log in the arms that log covers, in every analysis: the other arm has no intervention to cost.
+source_arms as (
+    select k as source, from_json(getvariable('costing.source_arms')::json -> k, '["VARCHAR"]') as arms
+    from (select unnest(json_keys(getvariable('costing.source_arms')::json)) as k)
+),
+eligible as (
+    select p.priority_group, p.position, p.source, a.arm,
+           case when p.priority_group = 'ips_intervention' or getvariable('costing.arm_specific_logs')
+                then 'source covers the arm'
+                else 'source covers both arms' end as rule
+    from effective_priority as p
+    join source_arms as s using (source)
+    cross join (select unnest(['IPS', 'SAU']) as arm) as a
+    where list_contains(s.arms, a.arm)
+      and (p.priority_group = 'ips_intervention' or getvariable('costing.arm_specific_logs')
+           or (list_contains(s.arms, 'IPS') and list_contains(s.arms, 'SAU')))
+),
 priced as (
     select
         i.*,
-        case i.source when 'nspcc_activity' then 'ips_intervention'
-                      when 'sau_log' then 'social_work'
-                      else case when list_contains(from_json(getvariable('costing.social_work_codes'), '["VARCHAR"]'),
-                                                   i.resource_code) then 'social_work' else 'other' end
-        end as priority_group,
+        -- the code map's group; costing.social_work_codes adds questionnaire codes to social_work;
+        -- an unmapped code falls in its source's usual group
+        case when i.source = 'questionnaire'
+                  and list_contains(from_json(getvariable('costing.social_work_codes'), '["VARCHAR"]'), i.resource_code)
+             then 'social_work'
+             when m.priority_group is not null then m.priority_group
+             when i.source = 'nspcc_activity' then 'ips_intervention'
+             when i.source = 'sau_log' then 'social_work'
+             else 'other' end as priority_group,
         m.unit_cost_code,
         m.multiplier,
         m.category,
+        m.is_transfer,
         u.unit_cost_id,
         u.unit,
-        u.unit_cost_gbp as unit_cost_unadjusted_gbp,
+        -- Money (unit gbp) is in cash prices of its date: deflated from the financial year of the
+        -- payment (or the questionnaire) to the target year with the row's own index (docs/costing.md
+        -- "Transfers"); every other unit cost is already in the target year.
+        case when u.unit = 'gbp' and i.price_date is not null
+             then u.cost_source_gbp * u.index_to / nullif(cash.index_value, 0)
+             else u.unit_cost_gbp end as unit_cost_unadjusted_gbp,
+        case when u.unit = 'gbp' and i.price_date is not null
+             then least(pfc_financial_year(i.price_date), last.last_price_year)
+             else u.source_price_year end as cost_price_year,
+        u.unit = 'gbp' and i.price_date is not null
+            and pfc_financial_year(i.price_date) > last.last_price_year as is_cash_after_last_index_year,
+        case when u.unit = 'gbp' and i.price_date is not null
+             then coalesce(u.index_to is not null and cash.index_value > 0, false)
+             else u.has_index_path end as has_index_path,
         u.sector,
-        u.has_index_path,
         f.site,
         f.arm,
         f.is_withdrawn,
@@ -55,12 +101,25 @@ priced as (
         case when u.unit = 'gbp' then 1.0
              else coalesce(try_cast(getvariable('costing.site_multipliers')::json ->> f.site as double), 1.0)
         end as site_multiplier,
-        -- the non-contact allowance applies to NSPCC contact time only (not travel, not payments)
-        case when i.source = 'nspcc_activity' and i.item_kind = 'contact'
-             then 1 + getvariable('costing.non_contact_allowance') else 1.0 end as non_contact_factor
+        -- The non-contact allowance (a sensitivity; default 0) multiplies the minutes of face-to-face
+        -- NSPCC activities (costing.contact_activities); the role's recorded non-contact activities
+        -- and travel are then inside the allowance and cost nothing (factor 0), never counted twice.
+        -- Per role from the library's apply_*_ratio_to lists with costing.non_contact_ratios.
+        case when i.source <> 'nspcc_activity' or i.item_kind not in ('contact', 'travel') then 1.0
+             when coalesce(try_cast(getvariable('costing.non_contact_role_allowances')::json ->> i.resource_code as double),
+                           getvariable('costing.non_contact_allowance')) = 0 then 1.0
+             when i.item_kind = 'contact'
+                  and list_contains(from_json(getvariable('costing.contact_activities'), '["VARCHAR"]'), i.activity_type)
+             then 1 + coalesce(try_cast(getvariable('costing.non_contact_role_allowances')::json ->> i.resource_code as double),
+                               getvariable('costing.non_contact_allowance'))
+             else 0.0 end as non_contact_factor
     from items as i
     left join code_map as m on m.source = i.source and m.source_code = i.resource_code
     left join unit_costs as u on u.unit_cost_code = m.unit_cost_code
+    left join index_last_year as last on last.index_code = u.inflation_index
+    left join indices as cash
+        on u.unit = 'gbp' and cash.index_code = u.inflation_index
+       and cash.price_year = least(pfc_financial_year(i.price_date), last.last_price_year)
     left join families as f using (family_id)
 ),
 costed as (
@@ -68,16 +127,20 @@ costed as (
         *,
         unit_cost_unadjusted_gbp * site_multiplier * non_contact_factor as unit_cost_gbp,
         quantity * multiplier * unit_cost_unadjusted_gbp * site_multiplier * non_contact_factor as cost_gbp,
-        case when unit_cost_code is null then 'unmapped_code'
+        -- a code the code map keeps for triangulation only (priority_group not_costed) is never costed
+        case when priority_group = 'not_costed' then 'not_costed'
+             when unit_cost_code is null then 'unmapped_code'
              when unit_cost_id is null then 'no_unit_cost'
              when not has_index_path then 'no_index_path'
              when is_missing_quantity then 'missing_quantity' end as cost_problem
     from priced
 ),
 chosen as (
-    select c.family_id, c.period, c.priority_group, arg_min(c.source, p.position) as chosen_source
-    from (select distinct family_id, period, priority_group, source from costed where period is not null) as c
-    join effective_priority as p using (priority_group, source)
+    select c.family_id, c.period, c.priority_group, arg_min(c.source, p.position) as chosen_source,
+           arg_min(p.rule, p.position) as source_rule
+    from (select distinct family_id, period, priority_group, source, arm from costed
+          where period is not null and not is_duplicate_report) as c
+    join eligible as p using (priority_group, source, arm)
     group by c.family_id, c.period, c.priority_group
 )
 select
@@ -88,14 +151,21 @@ select
     c.activity_date,
     c.resource_code,
     c.item_kind,
+    c.activity_type,
     c.attendance,
     c.quantity,
+    c.reported_quantity,
+    c.prorate_factor,
+    c.extrapolation_factor,
     c.quantity_unit,
     c.multiplier,
     c.unit,
     c.unit_cost_id,
     c.unit_cost_code,
     c.unit_cost_unadjusted_gbp,
+    c.cost_price_year,
+    coalesce(c.is_cash_after_last_index_year, false) as is_cash_after_last_index_year,
+    coalesce(c.is_transfer, false) as is_transfer,
     c.site_multiplier,
     c.non_contact_factor,
     c.unit_cost_gbp,
@@ -105,7 +175,8 @@ select
     c.category,
     c.priority_group,
     ch.chosen_source,
-    c.source = ch.chosen_source as is_selected,
+    ch.source_rule,
+    c.source = ch.chosen_source and not c.is_duplicate_report and c.cost_problem is distinct from 'not_costed' as is_selected,
     c.source_record_id,
     c.record_group_id,
     c.is_missing_quantity,
@@ -116,6 +187,10 @@ select
     c.covered_days,
     c.period_days,
     c.is_extrapolated,
+    -- the part of the cost that extrapolation added (cost × (1 − 1 / factor))
+    case when c.is_extrapolated then c.cost_gbp * (1 - 1 / c.extrapolation_factor) else 0 end as extrapolated_cost_gbp,
+    c.counted_per,
+    c.is_duplicate_report,
     c.site,
     c.arm,
     c.is_withdrawn

@@ -1,10 +1,19 @@
 -- fct_source_agreement: one row per family × period × priority group with a parent report or a log
 -- (social_work: parent-reported social-worker contacts and meetings against SAU log entries;
--- ips_intervention: NSPCC contacts, which parents are not asked about), for triangulation. Both
--- sources are counted whichever the priority chose. upstream: fct_resource_use
+-- ips_intervention: NSPCC contacts against parent-reported contacts with the IPS team, never costed;
+-- children_in_care: parent-reported placements, proceedings and plans against the SAU log), for
+-- triangulation. Both sources are counted whichever the priority chose, so an arm-specific log that
+-- the base case does not cost is compared here. upstream: fct_resource_use
 create or replace table fct_source_agreement as
 with items as (
-    select * from fct_resource_use where period is not null and priority_group in ('social_work', 'ips_intervention')
+    -- parent-reported contacts with the IPS team are never costed (priority_group not_costed) but
+    -- are compared here with the NSPCC log, as category ips_intervention
+    select * exclude (priority_group),
+           case when priority_group = 'not_costed' then category else priority_group end as priority_group
+    from fct_resource_use
+    where period is not null and not is_duplicate_report
+      and (case when priority_group = 'not_costed' then category else priority_group end)
+          in ('social_work', 'ips_intervention', 'children_in_care')
 ),
 parent as (
     select family_id, period, priority_group,
@@ -24,7 +33,7 @@ logged as (
     group by all
 ),
 chosen as (
-    select distinct family_id, period, priority_group, chosen_source from items
+    select family_id, period, priority_group, max(chosen_source) as chosen_source from items group by all
 )
 select
     family_id,

@@ -8,7 +8,8 @@
 -- validity is a join to the allowed codes, not a string search.
 -- upstream: raw_questionnaire_cells, stg_questionnaire, chk_questionnaire_children, contract_columns
 create or replace temp table _pfc_answer_cells as
-select c.source_row, c.column_id, c.raw_value, pfc_int(c.raw_value) as answer_code
+select c.source_row, c.column_id, c.raw_value, pfc_int(c.raw_value) as answer_code,
+       pfc_decimal(c.raw_value) as answer_decimal
 from raw_questionnaire_cells as c
 semi join (select position as column_id from contract_columns
            where source = 'questionnaire' and block in ('service_use', 'instrument')) as f using (column_id)
@@ -17,7 +18,7 @@ where pfc_text(c.raw_value) is not null;
 create or replace temp table chk_questionnaire_answers as
 with answer_fields as (
     select
-        position as column_id, column_name, level, slot, field, block, instrument, form, item, service,
+        position as column_id, column_name, level, slot, field, block, instrument, form, item, service, type,
         allowed is not null as has_allowed_codes,
         array_to_string(allowed, ', ') as allowed_text,
         min_value, max_value, warn_max
@@ -41,6 +42,8 @@ with_person as (
         ch.has_error as child_has_error,
         a.raw_value,
         a.answer_code,
+        -- a quantity the contract types decimal (hours, pounds) may be 7.5; everything else is whole
+        case when f.type = 'decimal' then a.answer_decimal else a.answer_code end as answer_value,
         coalesce(ok.is_allowed, false) as is_allowed
     from _pfc_answer_cells as a
     join answer_fields as f using (column_id)
@@ -52,22 +55,22 @@ checked as (
     select
         *,
         case
-            when answer_code is null then 'invalid_type'
+            when answer_value is null then 'invalid_type'
             when has_allowed_codes and not is_allowed then 'not_allowed'
-            when answer_code < min_value or answer_code > max_value then 'out_of_range'
+            when answer_value < min_value or answer_value > max_value then 'out_of_range'
             when slot > 0 and child_has_error then 'child_block_rejected'
             when slot > 0 and person_id is null then 'answer_without_child'
-            when answer_code > warn_max then 'implausible'
+            when answer_value > warn_max then 'implausible'
         end as rule
     from with_person
 )
 select
     response_id, source_row, column_name, level, slot, field, block, instrument, form, item, service,
-    family_id, timepoint, person_id, answer_code,
+    family_id, timepoint, person_id, answer_code, answer_value,
     case when rule is not null then [pfc_issue(rule, column_name,
         case when rule = 'implausible' then 'warning' else 'error' end,
         case rule
-            when 'invalid_type' then column_name || ' is not a whole number'
+            when 'invalid_type' then column_name || case when type = 'decimal' then ' is not a number' else ' is not a whole number' end
             when 'not_allowed' then column_name || ' must be one of: ' || allowed_text
             when 'out_of_range' then column_name || ' is outside ' || min_value || ' to ' || max_value
             when 'child_block_rejected' then 'child block ' || slot || ' was rejected (see its child_id issue)'

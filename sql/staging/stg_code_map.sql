@@ -8,6 +8,8 @@ select
     unit_cost_code,
     multiplier,
     category,
+    priority_group,   -- blank: the source's usual group (fct_resource_use)
+    coalesce(is_transfer, false) as is_transfer,
     note,
     source_row
 from chk_code_map

@@ -17,6 +17,7 @@ select
     item,
     service,
     answer_code,
+    answer_value,
     source_row
 from chk_questionnaire_answers
 where not has_error;

@@ -14,5 +14,6 @@ select
     attendees,
     len(attendees) as n_attendees,
     referral_to,
+    coalesce(attendance, 'attended') as attendance,
     source_row
 from checked;
