@@ -22,11 +22,11 @@ from pathlib import Path
 import duckdb
 
 from .config import SCHEMA
-from .errors import PfcError, UnreadableFileError
 from .models import run_macros
 from .paths import SQL_DIR
 from .reference_data import load_reference_data
 
+LINE = "__pfc_line"          # the CSV line of each input row (header = line 1), for error messages
 INSTRUMENTS = ("ghq12", "icecap_a", "bcap", "pedsql", "sdq", "chu9d")
 MODELS = ("int_instrument_items", "int_instrument_scores", "int_instrument_bands", "int_chu9d_utility")
 
@@ -65,52 +65,38 @@ def _stage(con: duckdb.DuckDBPyConnection, instrument: str) -> None:
                    (select staged_form from ref_instrument_forms where instrument = 'sdq'
                      and {form} in (form, staged_form)), '4-17') end as sdq_form
         from input as i where '{child_instrument}' in ('pedsql', 'sdq')""")
-    item_cols = [c for c in cols if c not in ("id", "form", "age_months", "age_years", "_row")]
+    item_cols = [c for c in cols if c not in ("id", "form", "age_months", "age_years", LINE)]
     if not item_cols:
         raise ValueError("file: no item columns (name them as item_code in instruments/items.csv)")
-    con.execute(f"""create table stg_questionnaire_answers as
-        with cells as (unpivot (select id, {", ".join(f'"{c}"::varchar as "{c}"' for c in item_cols)} from input)
-                       on columns(* exclude (id)) into name field value raw_value)
+    con.execute(f"""create table input_cells as
+        unpivot (select {LINE}, id, {", ".join(f'"{c}"::varchar as "{c}"' for c in item_cols)} from input)
+        on columns(* exclude ({LINE}, id)) into name field value raw_value""")
+    con.execute("""create table stg_questionnaire_answers as
         select c.id as response_id, null::varchar as family_id, c.id as person_id, null::varchar as timepoint,
                'instrument' as block, i.instrument, c.field, pfc_int(c.raw_value) as answer_code
-        from cells as c
+        from input_cells as c
         join (select distinct instrument, item_code from ref_instrument_items) as i on i.item_code = c.field
         where pfc_text(c.raw_value) is not null""")
 
 
-ITEM_CODES_SQL = """
-select i.item_code, list(distinct a.code order by a.code) as codes
-from ref_instrument_items as i
-join ref_answer_codes as a using (instrument, form, is_reversed)
-where i.instrument = ?
-group by i.item_code
-"""
-
-
-def check_answer_file(con: duckdb.DuckDBPyConnection, instrument: str, name: str) -> None:
-    """Refuse columns that are not the instrument's items, and answers that are not its codes.
-
-    The table ``input`` holds the CSV (``_row`` its data-row number). Codes are those of
-    instruments/answer_codes.csv for the item's form; a blank answer is missing, not an error.
-    """
-    items = dict(con.execute(ITEM_CODES_SQL, ["pedsql" if instrument == "chu9d" else instrument]).fetchall())
-    cols = [r[0] for r in con.execute("select column_name from (describe input)").fetchall() if r[0] != "_row"]
-    unknown = [c for c in cols if c not in items and c not in ("id", "form", "age_months", "age_years")]
-    if unknown:
-        raise PfcError(f"{name}: column(s) {', '.join(unknown)} are not {instrument} items or id/form/age_months/"
-                       f"age_years (item codes are listed in instruments/items.csv)")
-    bad = []
-    for column in (c for c in cols if c in items):
-        allowed = ", ".join(str(c) for c in items[column])
-        for row, value in con.execute(
-                f"""select _row, "{column}" from input where pfc_text("{column}") is not null
-                    and coalesce(pfc_int("{column}") not in (select unnest(?::int[])), true) order by _row""",
-                [items[column]]).fetchall():
-            bad.append((row, f"row {row} {column} = {value!r} (expected {allowed})"))
+def _check_answers(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """One clear line for the first answer that cannot be scored: a code that is not an answer code
+    of the row's form (answer_codes.csv), or an answer in a column that is not an item of it."""
+    bad = con.execute(f"""
+        select c.{LINE}, c.field, c.raw_value, i.instrument, i.form, i.person_id is null as not_an_item
+        from input_cells as c
+        left join int_instrument_items as i on i.person_id = c.id and i.item_code = c.field
+        where pfc_text(c.raw_value) is not null
+          and c.field in (select item_code from ref_instrument_items)
+          and (i.person_id is null or i.answer_code is null or cardinality(i.item_values) = 0)
+        order by c.{LINE}, c.field limit 1""").fetchone()
     if bad:
-        listed = "; ".join(text for _, text in sorted(bad)[:5])
-        more = f"; and {len(bad) - 5} more" if len(bad) > 5 else ""
-        raise PfcError(f"{name}: {len(bad)} answer(s) are not {instrument} answer codes: {listed}{more}")
+        line, field, raw, instrument, form, not_an_item = bad
+        if not_an_item:
+            raise ValueError(f"{name} line {line}, column {field}: not an item of the row's instrument and form "
+                             "(check 'form'; items are listed in instruments/items.csv)")
+        raise ValueError(f"{name} line {line}, column {field}: {raw.strip()!r} is not an answer code of "
+                         f"{instrument} form {form} (instruments/answer_codes.csv)")
 
 
 def _scores_query(instrument: str) -> str:
@@ -145,7 +131,7 @@ def score_file(instrument: str, csv_path: str | Path, out: str | Path | None = N
         raise ValueError(f"instrument {instrument!r}: expected one of {', '.join(INSTRUMENTS)}")
     csv_path = Path(csv_path)
     if not csv_path.is_file():
-        raise UnreadableFileError(f"{csv_path}: file not found")
+        raise ValueError(f"csv_path {str(csv_path)!r}: no such file")
     settings = {key: default for key, (_, default) in SCHEMA["outcomes"].items()}
     if mapping:
         settings["mapping"] = mapping
@@ -154,12 +140,12 @@ def score_file(instrument: str, csv_path: str | Path, out: str | Path | None = N
     for key, value in settings.items():
         con.execute(f"set variable \"outcomes.{key}\" = ?", [value])
     load_reference_data(con, settings["mapping"], settings["bcap_key_file"])
-    con.execute("""create table input as select row_number() over () as _row, *
-                   from read_csv(?, header = true, all_varchar = true)""", [str(csv_path)])
-    check_answer_file(con, instrument, csv_path.name)
+    con.execute(f"""create table input as select row_number() over () + 1 as {LINE}, *
+                    from read_csv(?, header = true, all_varchar = true)""", [str(csv_path)])
     _stage(con, instrument)
     for name in MODELS:
         con.execute((SQL_DIR / "intermediate" / f"{name}.sql").read_text(encoding="utf-8"))
+    _check_answers(con, csv_path.name)
     if instrument == "chu9d":
         query = """select person_id as id, pedsql_form, age_months, pedsql_total, chu9d_utility, utility_algorithm,
                           utility_status, array_to_string(utility_flags, ';') as utility_flags

@@ -83,6 +83,7 @@ def test_every_row_has_source_and_known_verification_label(name):
     ("pedsql", "inf2", 45),
     ("pedsql", "tod", 21),
     ("pedsql", "yc", 23),
+    ("pedsql", "ycs", 23),
     ("bcap", "standard", 33),
     ("itsea", "standard", 42),
     ("prem", "standard", 6),
@@ -366,6 +367,13 @@ def test_pedsql_transform(codes):
     # Reference §2.1 [V-PAGE pedsql.org/score.html]: 0->100, 1->75, 2->50, 3->25, 4->0.
     for form in ("inf1", "inf2", "tod", "yc"):
         assert [int(_value(codes, "pedsql", form, "pedsql_0_100", "false", c)) for c in range(5)] == [100, 75, 50, 25, 0]
+
+
+def test_pedsql_young_child_self_report_codes(codes):
+    # Young child self-report (5-7) 3-point scale 0 / 2 / 4 [V-2ND fr3sby2/ftr-site, reference §2.1],
+    # transformed as pedsql.org rule 1: 0 -> 100, 2 -> 50, 4 -> 0; codes 1 and 3 do not exist
+    ycs = {int(r["code"]): int(r["value"]) for r in codes if r["instrument"] == "pedsql" and r["form"] == "ycs"}
+    assert ycs == {0: 100, 2: 50, 4: 0}
 
 
 def test_pedsql_recall_counts_are_labelled_recall(items):

@@ -1,5 +1,6 @@
-"""SDQ bands (four-band and three-band, every banded score, per SDQ version) and the C-GHQ scoring of
-the GHQ-12, run through the pipeline's own SQL (``pfc-econ score`` and a small pipeline run).
+"""SDQ bands (four-band and three-band, every banded score, per SDQ version), the C-GHQ scoring of
+the GHQ-12 and the PedsQL young-child (5-7) self-report form, run through the pipeline's own SQL
+(``pfc-econ score`` and a small pipeline run).
 
 The expected tables below were transcribed for this test from the sources, separately from
 instruments/sdq_bands.csv and answer_codes.csv, so a typo in either shows:
@@ -15,6 +16,10 @@ instruments/sdq_bands.csv and answer_codes.csv, so a typo in either shows:
 * C-GHQ: Donath S. Aust N Z J Psychiatry 2001;35:231-235 (doi:10.1046/j.1440-1614.2001.00869.x):
   positive items scored 0-0-1-1 as in the GHQ method, negative items 0-1-1-1 (Goodchild and
   Duncan-Jones); best C-GHQ threshold 3/4 in the Australian survey. Item wording: reference §5.2.
+* PedsQL young child self-report: 3-point scale 0 / 2 / 4 (fr3sby2/ftr-site summary of the
+  Mapi/ePROVIDE description, reference §2.1), transformed 0 -> 100, 2 -> 50, 4 -> 0 and scored by
+  the pedsql.org/score.html rules (scale = mean of answered items, more than 50% missing -> not
+  scored; psychosocial and total = means of the pooled items).
 """
 
 from __future__ import annotations
@@ -266,3 +271,53 @@ def test_outcome_marts_carry_bands_and_cghq(make_study, run_study):
     parent = con.execute("""select ghq12_ghq_score, ghq12_is_case, ghq12_cghq_score, ghq12_cghq_is_case
                             from fct_parent_outcomes where response_id = 'R_b001t1'""").fetchone()
     assert parent == (0, False, 4, True)
+
+
+# ------------------------------------------------------------------------------ PedsQL 5-7 self-report
+
+def ycs(codes: dict[int, str]) -> dict[str, str]:
+    return {f"pedsql_ycs_{i}": codes.get(i, "") for i in range(1, 24)}
+
+
+def test_pedsql_young_child_self_report_scoring(tmp_path):
+    # items 1-8 physical, 9-13 emotional, 14-18 social, 19-23 school (items.csv, same as yc)
+    mixed = {i: "2" for i in range(1, 9)} | {i: "0" for i in range(9, 14)} | {i: "4" for i in range(14, 19)} \
+        | {19: "0", 20: "0", 21: "2"}                         # school: 3 of 5 answered
+    rows = {"best": {"form": "ycs", **ycs({i: "0" for i in range(1, 24)})},
+            "worst": {"form": "young_child_5_7y_self", **ycs({i: "4" for i in range(1, 24)})},
+            "mixed": {"form": "ycs", **ycs(mixed)},
+            "thin": {"form": "ycs", **ycs({1: "0", 2: "0", 3: "0", 9: "2", 10: "2"})}}
+    out = score_rows(tmp_path, "pedsql", rows)
+    assert out["best"]["total_value"] == 100 and out["worst"]["total_value"] == 0
+    m = out["mixed"]
+    assert m["physical_value"] == 50 and m["emotional_value"] == 100 and m["social_value"] == 0
+    assert m["school_value"] == pytest.approx((100 + 100 + 50) / 3)
+    # pooled items, not the mean of the scale scores: (5 x 100 + 5 x 0 + 250) / 13 and / 21
+    assert m["psychosocial_health_value"] == pytest.approx(750 / 13)
+    assert m["total_value"] == pytest.approx((8 * 50 + 750) / 21)
+    # 3 of 8 physical items and 2 of 5 emotional: more than half missing -> not scored
+    assert out["thin"]["physical_status"] == "not_scorable" and out["thin"]["emotional_status"] == "not_scorable"
+
+
+def test_score_names_the_line_and_column_of_an_unscorable_answer(tmp_path, capsys):
+    # 1 and 3 are parent-report codes, not self-report ones: one line, not a silently dropped answer
+    path = tmp_path / "kids.csv"
+    path.write_text("id,form,pedsql_ycs_1,pedsql_ycs_2\nA,ycs,0,2\nB,ycs,3,0\n")
+    assert main(["score", "pedsql", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("kids.csv line 3, column pedsql_ycs_1: '3' is not an answer code of pedsql form ycs "
+                        "(instruments/answer_codes.csv)")
+    assert "B" not in err                                                     # the id is not echoed
+    path.write_text("id,form,pedsql_tod_1\nA,ycs,2\n")                       # a toddler item on a 5-7 row
+    assert main(["score", "pedsql", str(path)]) == 2
+    assert "line 2, column pedsql_tod_1: not an item" in capsys.readouterr().err
+
+
+def test_caseness_defaults_are_the_cited_thresholds():
+    # the config defaults must be the thresholds ghq12_rules.toml cites (HSE 2012; Donath 2001)
+    import tomllib
+    from pfc_econ.config import SCHEMA
+    from pfc_econ.paths import INSTRUMENTS_DIR
+    rules = tomllib.loads((INSTRUMENTS_DIR / "ghq12_rules.toml").read_text(encoding="utf-8"))["caseness"]
+    assert SCHEMA["outcomes"]["ghq_caseness_threshold"][1] == rules["default"]["threshold"]
+    assert SCHEMA["outcomes"]["cghq_caseness_threshold"][1] == rules["cghq"]["threshold"]
