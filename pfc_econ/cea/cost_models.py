@@ -129,6 +129,6 @@ def pool_cost_model(fits: list[CostModelFit]) -> tuple[PooledEstimate, pd.DataFr
                          "ci_upper": pooled.interval[1]})
         table = pd.DataFrame(rows)
     table = table.assign(exp_coefficient=np.exp(table["coefficient"]), model=fits[0].model, n_families=n,
-                         n_zero_cost=fits[0].n_zero, n_imputations=len(fits))
+                         n_zero_cost=fits[0].n_zero, imputations_pooled=len(fits))
     return estimate, table[["model", "part", "term", "coefficient", "se", "ci_lower", "ci_upper", "exp_coefficient",
-                            "n_families", "n_zero_cost", "n_imputations"]]
+                            "n_families", "n_zero_cost", "imputations_pooled"]]

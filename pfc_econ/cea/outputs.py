@@ -23,6 +23,7 @@ from pfc_econ.cea.analysis import (CAPABILITY_LABEL, QALY_LABEL, STATUS_OK, Anal
                                    to_number)
 from pfc_econ.cea.decisions import compute_decision_curves, format_probability
 from pfc_econ.cea.mnar import build_tipping_point_table
+from pfc_econ.cea.tables import disclose_table
 
 
 def build_draws_table(results: Sequence[AnalysisResult]) -> pd.DataFrame:
@@ -180,7 +181,9 @@ def write_decision_outputs(out: Path, results: Sequence[AnalysisResult], cea: di
     for result in results:
         if result.status == STATUS_OK and result.regression is not None:
             files.append(out / f"regression_{result.spec.name.replace(':', '_').replace('=', '_')}.csv")
-            result.regression.to_csv(files[-1], index=False)
+            # n_families and n_zero_cost are counts of people: the CSV is shareable, so disclosed
+            shareable = disclose_table(files[-1].stem, result.regression, int(cea["suppress_below"]))
+            shareable.to_shareable_csv_frame().to_csv(files[-1], index=False)
             summary["regression_tables"].append(files[-1].name)
     tipping = build_tipping_point(results[0], cea)
     if tipping is not None:
