@@ -55,7 +55,7 @@ def quarantined(con, table: str):
                        [table]).fetchall()
 
 
-SAU_LINE = "S{n},PFC-B-002,2023-08-0{n},home_visit,60,20,social_worker,none\n"
+SAU_LINE = "S{n},PFC-B-002,2023-08-0{n},home_visit,60,20,social_worker,none,attended\n"
 
 
 # --- CSV -----------------------------------------------------------------------------------------
@@ -72,7 +72,7 @@ def test_csv_unterminated_quote_names_its_line(make_study, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("line, error", [
-    ("S2,PFC-B-002,2023-08-01,home_visit,60,20,social_worker,none,extra\n", "TOO MANY COLUMNS"),
+    ("S2,PFC-B-002,2023-08-01,home_visit,60,20,social_worker,none,attended,extra\n", "TOO MANY COLUMNS"),
     ("S2,PFC-B-002,2023-08-01,home_visit\n", "MISSING COLUMNS"),
 ])
 def test_csv_line_with_wrong_field_count_is_quarantined(make_study, run_study, line, error):
