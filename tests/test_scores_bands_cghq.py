@@ -303,13 +303,13 @@ def test_score_names_the_line_and_column_of_an_unscorable_answer(tmp_path, capsy
     # 1 and 3 are parent-report codes, not self-report ones: one line, not a silently dropped answer
     path = tmp_path / "kids.csv"
     path.write_text("id,form,pedsql_ycs_1,pedsql_ycs_2\nA,ycs,0,2\nB,ycs,3,0\n")
-    assert main(["score", "pedsql", str(path)]) == 2
+    assert main(["score", "pedsql", str(path)]) == 1       # a data mistake (pfc_econ/errors.py: exit 1)
     err = capsys.readouterr().err.strip()
     assert err.endswith("kids.csv line 3, column pedsql_ycs_1: '3' is not an answer code of pedsql form ycs "
                         "(instruments/answer_codes.csv)")
     assert "B" not in err                                                     # the id is not echoed
     path.write_text("id,form,pedsql_tod_1\nA,ycs,2\n")                       # a toddler item on a 5-7 row
-    assert main(["score", "pedsql", str(path)]) == 2
+    assert main(["score", "pedsql", str(path)]) == 1
     assert "line 2, column pedsql_tod_1: not an item" in capsys.readouterr().err
 
 
