@@ -3,7 +3,8 @@
 Families are resampled with replacement within arm (and optionally within site), so each
 family's cost and effect stay paired and each resample keeps the trial's arm sizes — the
 stratified bootstrap of Glick, Doshi, Sonnad & Polsky, *Economic Evaluation in Clinical Trials*
-(2nd ed., OUP 2014), ch. 7; Efron & Tibshirani, *An Introduction to the Bootstrap* (1993),
+(2nd ed., OUP 2014), ch. 7 (chapter and sections not verified here: docs/cea_references.md);
+Efron & Tibshirani, *An Introduction to the Bootstrap* (1993),
 ch. 13 for the percentile interval. The probability that IPS is cost-effective at a threshold
 is the share of replicates with positive incremental net monetary benefit, and the
 cost-effectiveness acceptability curve (CEAC) is that share over a grid of thresholds

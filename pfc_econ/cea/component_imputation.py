@@ -1,9 +1,12 @@
 """Imputation at the level where data are missing: unknown item quantities, then the total.
 
-Faria, Gomes, Epstein & White (2014) PharmacoEconomics 32:1157–1170 recommend imputing cost
-data at the level at which they are missing (items or categories) rather than as totals, so the
-known part of a family's cost is used, not thrown away. Here, within each arm and for each of
-the M imputations:
+Impute cost data at the level at which they are missing (resource-use items or categories)
+rather than as totals, so the known part of a family's cost is used, not thrown away: Briggs,
+Clark, Wolstenholme & Clarke (2003) Health Econ 12:377–392 impute missing resource-use counts
+item by item; the issue cites Faria, Gomes, Epstein & White (2014) PharmacoEconomics
+32(12):1157–1170 for the same recommendation (their guide's bibliographic details verified, this
+recommendation not verified here; see docs/cea_references.md). Here, within each arm and for
+each of the M imputations:
 
 1. Items (family returned a follow-up questionnaire, some quantities unknown): each unknown
    quantity of resource r is drawn by predictive mean matching (``chains.draw_regression``,

@@ -10,13 +10,14 @@ INB = λ·ΔE − ΔC (Stinnett & Mullahy 1998).
   ``format_probability`` (``formatting.py``, the one rule for every output) writes "<1/n" (and
   ">1 − 1/n"), and every other share to the decimals of 1/n, never finer.
 - Cost-effectiveness acceptability frontier: at each λ the option with the higher expected net
-  benefit, and the probability it is the cost-effective one (Fenwick et al. 2001; Barton, Briggs
-  & Fenwick 2008, Value Health 11:886–897).
+  benefit, and the probability it is the cost-effective one (Fenwick et al. 2001, which introduces
+  the frontier; Barton, Briggs & Fenwick 2008, Value Health 11(5), pages 886–897 not verified here).
 - EVPI per family = E[max(NB_IPS, NB_SAU)] − max(E[NB_IPS], E[NB_SAU]) = E[max(INB, 0)] −
   max(E[INB], 0) (Claxton 1999, J Health Econ 18:341–364; Briggs, Claxton & Sculpher,
   *Decision Modelling for Health Economic Evaluation*, OUP 2006, ch. 6). Population EVPI =
   per-family EVPI × Σ_{t=0}^{H−1} N / (1 + r)^t for N families a year over a horizon of H years
-  discounted at r (Briggs et al. 2006, §6.2).
+  discounted at r (Briggs et al. 2006; the section, §6.2, not verified here).
+References and what was verified of each: docs/cea_references.md.
 """
 
 from __future__ import annotations
