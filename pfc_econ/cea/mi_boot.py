@@ -174,12 +174,12 @@ def analyse_with_multiple_imputation(
     for m in range(n_imputations):
         dataset = frame.assign(**{c: imputed.values[c][m] for c in IMPUTED_COLUMNS})
         cost_shift = arm_shift_columns(imputed.imputed_cost[m], is_intervention)
+        design = build_design_matrices(dataset, cost_covariates, effect_covariates)  # once per data set
         results.append(bootstrap_incremental(
             dataset, n_replicates=per_imputation, thresholds=tuple(chosen), seed=int(replicate_seeds[m]),
             cost_covariates=cost_covariates, effect_covariates=effect_covariates,
             is_stratified_by_site=is_stratified_by_site, confidence_level=confidence_level,
-            cost_shifts=cost_shift, effect_shifts=effect_shift))
-        design = build_design_matrices(dataset, cost_covariates, effect_covariates)
+            cost_shifts=cost_shift, effect_shifts=effect_shift, design=design))
         ones = np.ones((1, len(dataset)))
         point_cost_slopes.append(fit_weighted_least_squares(design.cost_design, cost_shift, ones)[0, ARM_COLUMN_INDEX])
         point_effect_slopes.append(fit_weighted_least_squares(design.effect_design, effect_shift, ones)[0, ARM_COLUMN_INDEX])
