@@ -38,31 +38,42 @@ from pfc_econ.cea.estimates import ARMS
 from pfc_econ.cea.mi_boot import IMPUTED_COLUMNS, ImputedData
 
 
+def plan_items(items: pd.DataFrame, site_dummies: np.ndarray) -> tuple:
+    """What ``impute_items`` needs that does not change between imputations: quantities, prices,
+    the predictor matrix (intercept, log 1 + known other cost, site) and, per resource with an
+    unknown quantity and at least one reported one, the positions of its observed and missing rows."""
+    quantity = items["quantity"].to_numpy(float)
+    price = items["price_gbp"].to_numpy(float)
+    known_other = np.log1p(np.maximum(items["known_other_gbp"].to_numpy(float), 0.0))
+    design = np.column_stack([np.ones(len(items)), known_other, site_dummies[items["row"].to_numpy()]])
+    codes = items["resource_code"].to_numpy()
+    is_unknown = np.isnan(quantity)
+    groups = []
+    for code in pd.unique(codes[is_unknown]):
+        in_code = codes == code
+        observed, missing = np.flatnonzero(in_code & ~is_unknown), np.flatnonzero(in_code & is_unknown)
+        if len(observed):  # nobody in the arm reported r: it stays unknown (counted as 0; see docstring)
+            groups.append((observed, missing))
+    return quantity, np.nan_to_num(price), design, groups
+
+
 def impute_items(items: pd.DataFrame, site_dummies: np.ndarray, rng: np.random.Generator,
-                 n_donors: int = DEFAULT_DONORS) -> np.ndarray:
+                 n_donors: int = DEFAULT_DONORS, plan: tuple | None = None) -> np.ndarray:
     """One imputation of the unknown item quantities of one arm: the imputed cost per item row.
 
     ``items`` has columns row (family position), resource_code, quantity (NaN = unknown),
     price_gbp, cost_gbp, known_other_gbp. Returns the imputed cost of each row (0 where known).
+    ``plan``: ``plan_items(items, site_dummies)``, computed once for the M imputations.
     """
+    quantity, price, design, groups = plan or plan_items(items, site_dummies)
     imputed = np.zeros(len(items))
-    quantity = items["quantity"].to_numpy(float)
-    price = items["price_gbp"].to_numpy(float)
-    known_other = np.log1p(np.maximum(items["known_other_gbp"].to_numpy(float), 0.0))
-    dummies = site_dummies[items["row"].to_numpy()]
-    codes = items["resource_code"].to_numpy()
-    for code in pd.unique(codes[np.isnan(quantity)]):
-        in_code = codes == code
-        observed, missing = in_code & ~np.isnan(quantity), in_code & np.isnan(quantity)
-        if observed.sum() == 0:
-            continue  # nobody in the arm reported r: it stays unknown (counted as 0; see docstring)
-        design = np.column_stack([np.ones(len(items)), known_other, dummies])
-        if observed.sum() <= design.shape[1]:
-            donors = rng.integers(0, observed.sum(), missing.sum())
+    for observed, missing in groups:
+        if len(observed) <= design.shape[1]:
+            donors = rng.integers(0, len(observed), len(missing))
         else:
             beta_hat, beta_draw = draw_regression(quantity[observed], design[observed], rng)
             donors = match_donors(design[observed] @ beta_hat, design[missing] @ beta_draw, n_donors, rng)
-        imputed[missing] = quantity[observed][donors] * np.nan_to_num(price[missing])
+        imputed[missing] = quantity[observed][donors] * price[missing]
     return imputed
 
 
@@ -93,8 +104,9 @@ def impute_components(frame: pd.DataFrame, components: CostComponents, n_imputat
         rows = np.flatnonzero(arm == name)
         arm_items = items[np.isin(items["row"].to_numpy(), rows)]
         incomplete = arm_items[arm_items["quantity"].isna()]
+        plan = plan_items(arm_items, site_dummies) if len(incomplete) else None
         for m in range(n_imputations):
-            item_cost = impute_items(arm_items, site_dummies, rng, n_donors) if len(incomplete) else np.zeros(len(arm_items))
+            item_cost = impute_items(arm_items, site_dummies, rng, n_donors, plan) if plan else np.zeros(len(arm_items))
             extra = np.bincount(arm_items["row"].to_numpy(), weights=item_cost, minlength=n)[rows]
             questionnaire = np.where(has_questionnaire[rows], known_questionnaire[rows] + extra, np.nan)
             questionnaire = np.where(is_cost_observed[rows], frame["cost"].to_numpy(float)[rows] - record_cost[rows],
