@@ -166,7 +166,9 @@ def plot_value_of_information(ceac: pd.DataFrame, evpi: pd.DataFrame, path: Path
     top.legend(fontsize=7)
     money = matplotlib.ticker.FuncFormatter(lambda v, _: f"£{v:,.0f}")
     bottom.plot(value["threshold_gbp"], value["evpi_per_family_gbp"], color="black")
-    bottom.yaxis.set_major_formatter(money)
+    small = float(value["evpi_per_family_gbp"].max()) < 10  # pence matter below £10 a family
+    bottom.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
+        lambda v, _: f"£{v:,.2f}" if small else f"£{v:,.0f}"))
     bottom.set_ylabel("EVPI per family")
     multiplier = float(value["discounted_families"].iloc[0]) if "discounted_families" in value.columns else 0.0
     if multiplier > 0:
