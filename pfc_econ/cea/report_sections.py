@@ -113,6 +113,13 @@ def render_tipping_point(context: dict[str, Any]) -> str:
                                               n_draws=context.get("n_draws"))
 
 
+def format_pence(value) -> str:
+    """Money per family to the penny below £10 (a per-family EVPI is often pence), else whole pounds."""
+    if value is None or not isinstance(value, (int, float)) or abs(value) >= 10 or value != value:
+        return format_value(value, "money")
+    return f"£{value:,.2f}" if value >= 0 else f"−£{-value:,.2f}"
+
+
 def render_value_of_information(context: dict[str, Any], figures: list, embed) -> str:
     """summary.json ``frontier`` and ``evpi`` (base case, per threshold) and the curves' figure."""
     summary, parts = context["summary"], []
@@ -127,7 +134,7 @@ def render_value_of_information(context: dict[str, Any], figures: list, embed) -
         rows.append({"threshold": f"£{float(key):,.0f} per {unit}", "option on the frontier": f.get("option", ""),
                      "P(option is cost-effective)": f.get("probability_display") or format_value(
                          f.get("probability"), "probability", context.get("n_draws")),
-                     "EVPI per family": format_value(e.get("per_family_gbp"), "money"),
+                     "EVPI per family": format_pence(e.get("per_family_gbp")),
                      "EVPI, population": format_value(e.get("population_gbp"), "money")})
     label = base.get("threshold_label") or threshold_note(summary, base.get("effect", "child_qaly"))
     parts.append(render_disclosed(pd.DataFrame(rows), caption="Acceptability frontier and expected value of perfect "
