@@ -12,8 +12,11 @@ each of the M imputations:
    quantity of resource r is drawn by predictive mean matching (``chains.draw_regression``,
    ``chains.match_donors``) from the same arm's observed quantities of r, with the family's
    known questionnaire cost from its other items (log 1 + GBP) and site as predictors; its
-   cost is the donor quantity × the family's own price of r. A partly known family's cost is
-   therefore its known part plus imputed items, never less than what is known.
+   cost is the donor quantity × the family's own price of r. A quantity left blank after a 'yes'
+   (``missing_reason = 'blank_after_yes'``) is known to be positive, so its donors are the
+   arm's positive reports of r only; a blank gate and quantity may be zero, so its donors are all
+   reports. A partly known family's cost is therefore its known part plus imputed items, never
+   less than what is known.
 2. Families without a follow-up questionnaire: the questionnaire part of the cost is imputed
    whole, by chained PMM equations together with effect, baseline cost and baseline effect
    (``chains.impute_chains``), with site and the family's record cost (NSPCC activity, SAU log:
@@ -37,6 +40,8 @@ from pfc_econ.cea.components import CostComponents, align_components, summarise_
 from pfc_econ.cea.estimates import ARMS
 from pfc_econ.cea.mi_boot import IMPUTED_COLUMNS, ImputedData
 
+AFTER_YES = "blank_after_yes"  # fct_resource_use.missing_reason: 'yes' answered, quantity left blank
+
 
 def plan_items(items: pd.DataFrame, site_dummies: np.ndarray) -> tuple:
     """What ``impute_items`` needs that does not change between imputations: quantities, prices,
@@ -48,12 +53,16 @@ def plan_items(items: pd.DataFrame, site_dummies: np.ndarray) -> tuple:
     design = np.column_stack([np.ones(len(items)), known_other, site_dummies[items["row"].to_numpy()]])
     codes = items["resource_code"].to_numpy()
     is_unknown = np.isnan(quantity)
+    reasons = items["missing_reason"].to_numpy(object) if "missing_reason" in items else np.full(len(items), None)
+    after_yes = is_unknown & (reasons == AFTER_YES)
     groups = []
     for code in pd.unique(codes[is_unknown]):
         in_code = codes == code
-        observed, missing = np.flatnonzero(in_code & ~is_unknown), np.flatnonzero(in_code & is_unknown)
-        if len(observed):  # nobody in the arm reported r: it stays unknown (counted as 0; see docstring)
-            groups.append((observed, missing))
+        # donors: every report of r for a blank that may be zero; positive reports for a 'yes'
+        for donor, blank in ((~is_unknown, is_unknown & ~after_yes), (~is_unknown & (quantity > 0), after_yes)):
+            observed, missing = np.flatnonzero(in_code & donor), np.flatnonzero(in_code & blank)
+            if len(observed) and len(missing):  # no donor in the arm: stays unknown (counted as 0)
+                groups.append((observed, missing))
     return quantity, np.nan_to_num(price), design, groups
 
 
