@@ -123,12 +123,32 @@ questionnaire_items as (
              else 'gate_and_quantity_blank' end as missing_reason
     from dated
 ),
+-- Hospital stays (docs/costing.md "Hospital stays"): a code whose code-map row names net_of is
+-- costed net of that code's answer by the same person in the same response, never below 0
+-- (inpatient nights net of admissions = nights beyond the first of each spell).
+net_of_codes as (
+    select source_code, net_of from stg_code_map where source = 'questionnaire' and net_of is not null
+),
+netted as (
+    select
+        q.*,
+        case when m.net_of is null or q.reported_quantity = 0 then q.reported_quantity
+             -- (greatest ignores a null: an unknown admission count leaves the nights unknown)
+             when n.reported_quantity is null or n.is_rejected_block then null
+             else greatest(q.reported_quantity - n.reported_quantity, 0) end as costed_quantity,
+        case when m.net_of is null or q.missing_reason is not null or q.reported_quantity = 0 then q.missing_reason
+             when n.reported_quantity is null or n.is_rejected_block then 'net_of_answer_unknown' end as netted_missing_reason
+    from questionnaire_items as q
+    left join net_of_codes as m on m.source_code = q.service
+    left join questionnaire_items as n
+        on m.net_of is not null and n.response_id = q.response_id and n.slot = q.slot and n.service = m.net_of
+),
 -- Two respondents: a service counted per child or per family is costed from one response only,
 -- chosen by costing.respondent_rule; the other respondents' answers are kept, marked
 -- is_duplicate_report, and reported in audit_costing (docs/costing.md "Two respondents").
 response_missing as (
     select response_id, count(*) filter (where reported_quantity is null or is_rejected_block) as n_missing
-    from questionnaire_items
+    from netted
     group by response_id
 ),
 ranked as (
@@ -145,7 +165,7 @@ ranked as (
             order by q.period is null,
                      case when getvariable('costing.respondent_rule') = 'most_complete' then m.n_missing else 0 end,
                      q.assessment_date, q.response_id) as respondent_rank
-    from questionnaire_items as q
+    from netted as q
     join response_missing as m using (response_id)
 ),
 questionnaire_rows as (
@@ -154,12 +174,12 @@ questionnaire_rows as (
         assessment_date as price_date,
         service as resource_code, 'reported_use' as item_kind, null::varchar as activity_type,
         null::varchar as attendance,
-        reported_quantity * prorate_factor * extrapolation_factor as quantity,
+        costed_quantity * prorate_factor * extrapolation_factor as quantity,
         quantity_unit,
         response_id as record_group_id,
         response_id || ':' || quantity_column as source_record_id,
-        reported_quantity is null or is_rejected_block as is_missing_quantity,
-        missing_reason,
+        costed_quantity is null or is_rejected_block as is_missing_quantity,
+        netted_missing_reason as missing_reason,
         recall_months, covered_days, period_days,
         reported_quantity as reported_quantity,
         prorate_factor,
@@ -223,6 +243,35 @@ sau_rows as (
     where travel_minutes > 0
       and 'social_worker' in (select source_code from travel_not_in_unit_cost where source = 'sau_log')
 ),
+-- SAU log status entries (docs/costing.md "Children in care"): an entry whose contact_type has a
+-- code-map row is a child's placement, plan or proceedings, not a contact. A placement or a plan
+-- (nights, days) costs the nights from its contact_date to its end_date (blank: still open) that fall
+-- inside the window; proceedings (cases) cost one, placed by date like any record.
+sau_status as (
+    select s.*, m.quantity_unit, w.randomised_date, w.window_start_date, w.window_end_date,
+           m.quantity_unit in ('nights', 'days') as is_span,
+           greatest(0, least(coalesce(s.end_date, w.window_end_date), w.window_end_date)
+                       - greatest(s.activity_date, w.randomised_date)) as nights_in_window
+    from sau as s
+    join stg_code_map as m on m.source = 'sau_log' and m.source_code = s.contact_type
+    join windows as w using (family_id)
+),
+sau_status_placed as (
+    select
+        family_id, child_id as person_id, 'sau_log' as source,
+        case when is_span and nights_in_window > 0 then 'follow_up'
+             when not is_span and activity_date between window_start_date and window_end_date then 'follow_up' end as period,
+        activity_date, activity_date as price_date,
+        contact_type as resource_code, 'status' as item_kind, contact_type as activity_type, attendance,
+        case when is_span then nights_in_window else 1 end::double as quantity, quantity_unit,
+        record_id as record_group_id, record_id as source_record_id,
+        false as is_missing_quantity, null::varchar as missing_reason,
+        null::integer as recall_months, null::integer as covered_days, null::integer as period_days,
+        case when is_span then nights_in_window else 1 end::double as reported_quantity,
+        1.0 as prorate_factor, 1.0 as extrapolation_factor,
+        false as is_extrapolated, 'child' as counted_per, false as is_duplicate_report
+    from sau_status
+),
 -- Dated provider records are placed by date: the window starts the day after randomisation (a record
 -- dated on the randomisation day is not follow-up); outside the window they keep a null period.
 provider_rows as (
@@ -249,6 +298,8 @@ all_rows as (
     select * from questionnaire_rows
     union all by name
     select * from provider_placed
+    union all by name
+    select * from sau_status_placed
 )
 select
     family_id,
