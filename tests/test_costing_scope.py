@@ -159,6 +159,9 @@ def test_sau_log_status_entries_and_like_for_like(run):
     outside = con.execute("""select source_record_id, person_id from fct_resource_use where source = 'sau_log'
                              and item_kind = 'status' and period is null order by 1""").fetchall()
     assert outside == [("S7", "PFC-B-002-C1"), ("S8", "PFC-B-002-C1")]
+    coverage = con.execute("""select source_code, n_records, is_covered from audit_unit_cost_coverage
+                              where source = 'sau_log' and source_code like 'placement%' order by 1""").fetchall()
+    assert coverage == [("placement_foster", 2, True), ("placement_kinship", 1, True), ("placement_residential", 1, True)]
     parent = costs(con, "source_record_id = 'R_b002t2:1_su_foster_care_nights'")
     assert parent == {"R_b002t2:1_su_foster_care_nights": (30.0, pytest.approx(30 * foster), True)}
 
