@@ -139,3 +139,13 @@ def test_family_costs_have_one_row_per_family_period_perspective(demo):
     # every costed row points at a unit-cost row of the library
     assert demo.execute("""select count(*) from fct_resource_use r left join stg_unit_costs u using (unit_cost_id)
                            where r.cost_gbp is not null and u.unit_cost_id is null""").fetchone()[0] == 0
+
+
+def test_export_order_keys_are_unique(demo):
+    """pfc_econ/exports.py sorts a table with an ORDER_KEYS entry by that key alone: the order is
+    total (identical inputs, identical files) only if the key is unique."""
+    from pfc_econ.exports import ORDER_KEYS
+    for table, key in ORDER_KEYS.items():
+        cols = ", ".join(key)
+        n, distinct = demo.execute(f"select count(*), count(distinct ({cols})) from {table}").fetchone()
+        assert n > 0 and n == distinct, table

@@ -4,7 +4,7 @@
 -- and an SAU log entry's attendee (meetings cost every attendee) or the social worker's travel.
 -- upstream: dim_family, int_family_windows, stg_questionnaire, stg_questionnaire_children, stg_questionnaire_answers,
 -- chk_questionnaire_children, contract_columns, stg_nspcc_activity, stg_sau_log, stg_code_map, int_unit_costs_inflated
-create or replace table int_resource_use as
+create or replace view int_resource_use as
 with families as (
     select * from dim_family
 ),
@@ -73,35 +73,23 @@ response_persons as (
     union all
     select response_id, slot, null, true from rejected_children
 ),
-asked as (
-    select
-        r.response_id, r.family_id, p.person_id, p.slot, p.is_rejected_block, r.timepoint,
-        r.assessment_date, r.recall_months,
-        g.service, g.quantity_column, g.quantity_unit, g.counted_per,
-        a.gate_answer,
-        a.quantity_answer
-    from responses as r
-    join response_persons as p using (response_id)
-    join gate_and_quantity as g on g.slot = p.slot
-    left join answered as a on a.response_id = r.response_id and a.slot = p.slot and a.service = g.service
-),
 -- One window: a follow-up recall ('in the last N months', the N months up to the assessment) is
 -- pro-rated to the days that fall inside the family's window (the day after randomisation to the
 -- window end), and extrapolated to the whole window only with costing.extrapolate_follow_up_recall.
--- Baseline recall is the pre_baseline period itself.
-dated as (
+-- Baseline recall is the pre_baseline period itself. Worked out once per response: every answer of
+-- a response shares its recall period.
+recalls as (
     select
-        a.*,
-        case a.timepoint when 'baseline' then 'pre_baseline' else 'follow_up' end as period_asked,
-        (a.assessment_date - to_months(a.recall_months))::date as recall_start_date,
-        a.assessment_date - (a.assessment_date - to_months(a.recall_months))::date as recall_days,
+        r.response_id, r.family_id, r.assessment_date, r.recall_months,
+        case r.timepoint when 'baseline' then 'pre_baseline' else 'follow_up' end as period_asked,
+        r.assessment_date - (r.assessment_date - to_months(r.recall_months))::date as recall_days,
         w.window_days,
-        greatest(0, least(a.assessment_date, w.window_end_date)
-                    - greatest((a.assessment_date - to_months(a.recall_months))::date, w.randomised_date)) as overlap_days
-    from asked as a
+        greatest(0, least(r.assessment_date, w.window_end_date)
+                    - greatest((r.assessment_date - to_months(r.recall_months))::date, w.randomised_date)) as overlap_days
+    from responses as r
     join windows as w using (family_id)
 ),
-questionnaire_items as (
+response_windows as (
     select
         *,
         case when period_asked = 'pre_baseline' or overlap_days > 0 then period_asked end as period,
@@ -110,18 +98,26 @@ questionnaire_items as (
         case when period_asked = 'pre_baseline' then 1.0 else overlap_days / recall_days end as prorate_factor,
         case when period_asked = 'follow_up' and getvariable('costing.extrapolate_follow_up_recall')
                   and overlap_days > 0 and overlap_days < window_days
-             then window_days / overlap_days else 1.0 end as extrapolation_factor,
-        case when quantity_answer is not null then quantity_answer
-             when gate_answer = 2 then 0
+             then window_days / overlap_days else 1.0 end as extrapolation_factor
+    from recalls
+),
+questionnaire_items as (
+    select
+        p.response_id, p.slot, p.person_id, p.is_rejected_block,
+        g.service, g.quantity_column, g.quantity_unit, g.counted_per,
+        case when a.quantity_answer is not null then a.quantity_answer
+             when a.gate_answer = 2 then 0
              -- sensitivity only: read a skipped service as not used (completion fatigue)
-             when gate_answer is null and getvariable('costing.blank_gate_as_zero') then 0 end as reported_quantity,
-        case when is_rejected_block then 'child_block_rejected'
-             when quantity_answer is not null or gate_answer = 2 then null
-             when gate_answer = 1 then 'blank_after_yes'
+             when a.gate_answer is null and getvariable('costing.blank_gate_as_zero') then 0 end as reported_quantity,
+        case when p.is_rejected_block then 'child_block_rejected'
+             when a.quantity_answer is not null or a.gate_answer = 2 then null
+             when a.gate_answer = 1 then 'blank_after_yes'
              -- not missing under the sensitivity rule, but said so: the zero is an assumption
              when getvariable('costing.blank_gate_as_zero') then 'gate_and_quantity_blank_assumed_zero'
              else 'gate_and_quantity_blank' end as missing_reason
-    from dated
+    from response_persons as p
+    join gate_and_quantity as g on g.slot = p.slot
+    left join answered as a on a.response_id = p.response_id and a.slot = p.slot and a.service = g.service
 ),
 -- Hospital stays (docs/costing.md "Hospital stays"): a code whose code-map row names net_of is
 -- costed net of that code's answer by the same person in the same response, never below 0
@@ -146,48 +142,57 @@ netted as (
 -- Two respondents: a service counted per child or per family is costed from one response only,
 -- chosen by costing.respondent_rule; the other respondents' answers are kept, marked
 -- is_duplicate_report, and reported in audit_costing (docs/costing.md "Two respondents").
+-- Responses are ranked per counted unit (the family, a child, the respondent) rather than per
+-- answer: every response asks each block the same services (the contract generates them per
+-- block), so a response's rank for a unit is the rank of each of its answers for that unit.
 response_missing as (
     select response_id, count(*) filter (where reported_quantity is null or is_rejected_block) as n_missing
-    from netted
+    from questionnaire_items
     group by response_id
 ),
-ranked as (
+response_units as (
     select
-        q.*,
-        case q.counted_per when 'family' then q.family_id
-                           when 'child' then coalesce(q.person_id, q.response_id || ':' || q.slot)
-                           else q.response_id || ':' || q.person_id end as counted_unit,
+        p.response_id, p.slot, c.counted_per, w.family_id, w.period_asked, w.period, w.assessment_date,
+        case c.counted_per when 'family' then w.family_id
+                           when 'child' then coalesce(p.person_id, p.response_id || ':' || p.slot)
+                           else p.response_id || ':' || p.person_id end as counted_unit
+    from response_persons as p
+    join (select distinct slot, counted_per from gate_and_quantity) as c using (slot)
+    join response_windows as w using (response_id)
+),
+unit_ranks as (
+    select
+        u.response_id, u.slot, u.counted_per,
         row_number() over (
-            partition by q.family_id, q.period_asked, q.service, q.counted_per,
-                         case q.counted_per when 'family' then q.family_id
-                                            when 'child' then coalesce(q.person_id, q.response_id || ':' || q.slot)
-                                            else q.response_id || ':' || q.person_id end
-            order by q.period is null,
+            partition by u.family_id, u.period_asked, u.counted_per, u.counted_unit
+            order by u.period is null,
                      case when getvariable('costing.respondent_rule') = 'most_complete' then m.n_missing else 0 end,
-                     q.assessment_date, q.response_id) as respondent_rank
-    from netted as q
+                     u.assessment_date, u.response_id, u.slot) as respondent_rank
+    from response_units as u
     join response_missing as m using (response_id)
 ),
 questionnaire_rows as (
     select
-        family_id, person_id, 'questionnaire' as source, period, null::date as activity_date,
-        assessment_date as price_date,
-        service as resource_code, 'reported_use' as item_kind, null::varchar as activity_type,
+        w.family_id, q.person_id, 'questionnaire' as source, w.period, null::date as activity_date,
+        w.assessment_date as price_date,
+        q.service as resource_code, 'reported_use' as item_kind, null::varchar as activity_type,
         null::varchar as attendance,
-        costed_quantity * prorate_factor * extrapolation_factor as quantity,
-        quantity_unit,
-        response_id as record_group_id,
-        response_id || ':' || quantity_column as source_record_id,
-        costed_quantity is null or is_rejected_block as is_missing_quantity,
-        netted_missing_reason as missing_reason,
-        recall_months, covered_days, period_days,
-        reported_quantity as reported_quantity,
-        prorate_factor,
-        extrapolation_factor,
-        extrapolation_factor > 1 as is_extrapolated,
-        counted_per,
-        respondent_rank > 1 as is_duplicate_report
-    from ranked
+        q.costed_quantity * w.prorate_factor * w.extrapolation_factor as quantity,
+        q.quantity_unit,
+        q.response_id as record_group_id,
+        q.response_id || ':' || q.quantity_column as source_record_id,
+        q.costed_quantity is null or q.is_rejected_block as is_missing_quantity,
+        q.netted_missing_reason as missing_reason,
+        w.recall_months, w.covered_days, w.period_days,
+        q.reported_quantity as reported_quantity,
+        w.prorate_factor,
+        w.extrapolation_factor,
+        w.extrapolation_factor > 1 as is_extrapolated,
+        q.counted_per,
+        k.respondent_rank > 1 as is_duplicate_report
+    from netted as q
+    join response_windows as w using (response_id)
+    join unit_ranks as k using (response_id, slot, counted_per)
 ),
 -- NSPCC and SAU log: the attendance rule (unit_costs/settings.toml [attendance]) turns a DNA or a
 -- cancellation into shares of contact and travel time, the same for both logs.
