@@ -77,15 +77,13 @@ def main() -> None:
                   f"| {ips[1]:,.0f} ({ips[2]}) | {sau[1]:,.0f} ({sau[2]}) | {ips[3]:.1%} / {sau[3]:.1%} |")
     print()
     wanted = ["children_in_care", "child_protection", "care_proceedings", "out_of_pocket", "time_off_work"]
-    print("| category | perspective | base case IPS | base case SAU | `arm_specific_logs` IPS | `arm_specific_logs` SAU |")
+    print("| category | counted in | base case IPS | base case SAU | `arm_specific_logs` IPS | `arm_specific_logs` SAU |")
     print("| --- | --- | ---: | ---: | ---: | ---: |")
-    for c in wanted:
-        for p, label in LABELS.items():
-            cells = [categories[name].get((c, p, arm)) for name in ANALYSES for arm in ("IPS", "SAU")]
-            if all(v is None for v in cells):
-                continue   # the category's sector is outside this perspective
-            print(f"| {c} | {label} | " + " | ".join(f"{v or 0:,.0f}" for v in cells) + " |")
-
+    for c in wanted:   # mean known cost per family in the widest perspective that counts it (societal)
+        counted = [label for p, label in LABELS.items()
+                   if any((c, p, arm) in categories[name] for name in ANALYSES for arm in ("IPS", "SAU"))]
+        cells = [categories[name].get((c, "societal", arm)) or 0 for name in ANALYSES for arm in ("IPS", "SAU")]
+        print(f"| {c} | {', '.join(counted)} | " + " | ".join(f"{v:,.0f}" for v in cells) + " |")
 
 if __name__ == "__main__":
     main()
