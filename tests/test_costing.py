@@ -230,9 +230,11 @@ def test_like_for_like_base_case_costs_social_work_from_parent_report(costed):
     sources = con.execute("""select distinct analysis, arm, priority_group, source, source_rule, sources_not_costed
                              from fct_costing_sources where period = 'follow_up' order by all""").fetchall()
     assert sources == [
+        ("base_case", "IPS", "children_in_care", "questionnaire", "source covers both arms", []),
         ("base_case", "IPS", "ips_intervention", "nspcc_activity", "source covers the arm", []),
         ("base_case", "IPS", "other", "questionnaire", "source covers both arms", []),
         ("base_case", "IPS", "social_work", "questionnaire", "source covers both arms", []),
+        ("base_case", "SAU", "children_in_care", "questionnaire", "source covers both arms", []),
         ("base_case", "SAU", "other", "questionnaire", "source covers both arms", []),
         ("base_case", "SAU", "social_work", "questionnaire", "source covers both arms", ["sau_log"])]
     agreement = con.execute("""select parent_reported_contacts, logged_contacts, chosen_source from fct_source_agreement

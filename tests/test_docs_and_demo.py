@@ -69,8 +69,8 @@ def test_demo_reconciles_and_quarantines_the_planted_faults(demo):
     assert demo.execute("select source_table, record_id, rules from stg_quarantine order by 1, 2").fetchall() == [
         ("nspcc_activity", "NSPCC-0000028", ["out_of_range"]),
         ("nspcc_activity", "NSPCC-0000103", ["unknown_family"]),
-        ("sau_log", "SAU-0000020", ["not_allowed"]),
-        ("sau_log", "SAU-0000042", ["unknown_family"])]
+        ("sau_log", "SAU-0000021", ["not_allowed"]),
+        ("sau_log", "SAU-0000045", ["unknown_family"])]
     assert demo.execute("select list(value order by value::int) from audit_issues where field = 'parent_age'").fetchone()[0] == [
         "4", "9", "13"]
     counts = demo.execute("select arm, site, count(*), count(*) filter (where is_withdrawn) from dim_family "

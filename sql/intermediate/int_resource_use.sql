@@ -119,6 +119,26 @@ questionnaire_items as (
     join gate_and_quantity as g on g.slot = p.slot
     left join answered as a on a.response_id = p.response_id and a.slot = p.slot and a.service = g.service
 ),
+-- Hospital stays (docs/costing.md "Hospital stays"): a code whose code-map row names net_of is
+-- costed net of that code's answer by the same person in the same response, never below 0
+-- (inpatient nights net of admissions = nights beyond the first of each spell).
+net_of_codes as (
+    select source_code, net_of from stg_code_map where source = 'questionnaire' and net_of is not null
+),
+netted as (
+    select
+        q.*,
+        case when m.net_of is null or q.reported_quantity = 0 then q.reported_quantity
+             -- (greatest ignores a null: an unknown admission count leaves the nights unknown)
+             when n.reported_quantity is null or n.is_rejected_block then null
+             else greatest(q.reported_quantity - n.reported_quantity, 0) end as costed_quantity,
+        case when m.net_of is null or q.missing_reason is not null or q.reported_quantity = 0 then q.missing_reason
+             when n.reported_quantity is null or n.is_rejected_block then 'net_of_answer_unknown' end as netted_missing_reason
+    from questionnaire_items as q
+    left join net_of_codes as m on m.source_code = q.service
+    left join questionnaire_items as n
+        on m.net_of is not null and n.response_id = q.response_id and n.slot = q.slot and n.service = m.net_of
+),
 -- Two respondents: a service counted per child or per family is costed from one response only,
 -- chosen by costing.respondent_rule; the other respondents' answers are kept, marked
 -- is_duplicate_report, and reported in audit_costing (docs/costing.md "Two respondents").
@@ -157,12 +177,12 @@ questionnaire_rows as (
         w.assessment_date as price_date,
         q.service as resource_code, 'reported_use' as item_kind, null::varchar as activity_type,
         null::varchar as attendance,
-        q.reported_quantity * w.prorate_factor * w.extrapolation_factor as quantity,
+        q.costed_quantity * w.prorate_factor * w.extrapolation_factor as quantity,
         q.quantity_unit,
         q.response_id as record_group_id,
         q.response_id || ':' || q.quantity_column as source_record_id,
-        q.reported_quantity is null or q.is_rejected_block as is_missing_quantity,
-        q.missing_reason,
+        q.costed_quantity is null or q.is_rejected_block as is_missing_quantity,
+        q.netted_missing_reason as missing_reason,
         w.recall_months, w.covered_days, w.period_days,
         q.reported_quantity as reported_quantity,
         w.prorate_factor,
@@ -170,7 +190,7 @@ questionnaire_rows as (
         w.extrapolation_factor > 1 as is_extrapolated,
         q.counted_per,
         k.respondent_rank > 1 as is_duplicate_report
-    from questionnaire_items as q
+    from netted as q
     join response_windows as w using (response_id)
     join unit_ranks as k using (response_id, slot, counted_per)
 ),
@@ -228,6 +248,35 @@ sau_rows as (
     where travel_minutes > 0
       and 'social_worker' in (select source_code from travel_not_in_unit_cost where source = 'sau_log')
 ),
+-- SAU log status entries (docs/costing.md "Children in care"): an entry whose contact_type has a
+-- code-map row is a child's placement, plan or proceedings, not a contact. A placement or a plan
+-- (nights, days) costs the nights from its contact_date to its end_date (blank: still open) that fall
+-- inside the window; proceedings (cases) cost one, placed by date like any record.
+sau_status as (
+    select s.*, m.quantity_unit, w.randomised_date, w.window_start_date, w.window_end_date,
+           m.quantity_unit in ('nights', 'days') as is_span,
+           greatest(0, least(coalesce(s.end_date, w.window_end_date), w.window_end_date)
+                       - greatest(s.activity_date, w.randomised_date)) as nights_in_window
+    from sau as s
+    join stg_code_map as m on m.source = 'sau_log' and m.source_code = s.contact_type
+    join windows as w using (family_id)
+),
+sau_status_placed as (
+    select
+        family_id, child_id as person_id, 'sau_log' as source,
+        case when is_span and nights_in_window > 0 then 'follow_up'
+             when not is_span and activity_date between window_start_date and window_end_date then 'follow_up' end as period,
+        activity_date, activity_date as price_date,
+        contact_type as resource_code, 'status' as item_kind, contact_type as activity_type, attendance,
+        case when is_span then nights_in_window else 1 end::double as quantity, quantity_unit,
+        record_id as record_group_id, record_id as source_record_id,
+        false as is_missing_quantity, null::varchar as missing_reason,
+        null::integer as recall_months, null::integer as covered_days, null::integer as period_days,
+        case when is_span then nights_in_window else 1 end::double as reported_quantity,
+        1.0 as prorate_factor, 1.0 as extrapolation_factor,
+        false as is_extrapolated, 'child' as counted_per, false as is_duplicate_report
+    from sau_status
+),
 -- Dated provider records are placed by date: the window starts the day after randomisation (a record
 -- dated on the randomisation day is not follow-up); outside the window they keep a null period.
 provider_rows as (
@@ -254,6 +303,8 @@ all_rows as (
     select * from questionnaire_rows
     union all by name
     select * from provider_placed
+    union all by name
+    select * from sau_status_placed
 )
 select
     family_id,
