@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from scipy.stats import binomtest
 
 from pfc_econ.cea.analysis import summarise_result
 from pfc_econ.cea.run import run_analyses
@@ -45,6 +46,9 @@ def run_trial(root: Path, seed: int, families: int) -> dict:
 
 
 def summarise(rows: list[dict], analysis: str) -> str:
+    """Per interval: coverage with its exact (Clopper-Pearson) 95% interval, mean bias with its
+    standard error, mean width, and SD(error) / mean SE: the calibration of the interval's width
+    (1 when the reported standard error matches the spread of the errors; SE = width / 3.92)."""
     lines = []
     for key, truth_key, unit in (("cost", "true_cost", "GBP"), ("qaly", "true_qaly", "QALY")):
         estimate = np.array([r[analysis][key] for r in rows])
@@ -52,8 +56,13 @@ def summarise(rows: list[dict], analysis: str) -> str:
         lower = np.array([r[analysis][f"{key}_ci"][0] for r in rows])
         upper = np.array([r[analysis][f"{key}_ci"][1] for r in rows])
         covered = (lower <= truth) & (truth <= upper)
-        lines.append(f"  {analysis:<34} {key:<5} coverage {covered.sum()}/{len(rows)} = {covered.mean():5.0%}   "
-                     f"mean bias {np.mean(estimate - truth):+10.4g} {unit}   mean width {np.mean(upper - lower):10.4g} {unit}")
+        error = estimate - truth
+        ci = binomtest(int(covered.sum()), len(rows)).proportion_ci(0.95, method="exact")
+        ratio = np.std(error, ddof=1) / np.mean((upper - lower) / 3.92) if len(rows) > 1 else float("nan")
+        lines.append(f"  {analysis:<34} {key:<5} coverage {covered.sum()}/{len(rows)} = {covered.mean():5.1%} "
+                     f"(exact 95% CI {ci.low:.0%}–{ci.high:.0%})   mean bias {np.mean(error):+10.4g} "
+                     f"± {np.std(error, ddof=1) / np.sqrt(len(rows)):.2g} {unit}   mean width {np.mean(upper - lower):10.4g} "
+                     f"{unit}   SD(error)/mean SE {ratio:.2f}")
     return "\n".join(lines)
 
 

@@ -160,6 +160,42 @@ def test_report_is_written_and_self_contained(trial_results):
         assert (trial_results.folder / png).stat().st_size > 1000
 
 
+def test_workbook_has_the_evpi_curve_with_its_chart_and_thresholds_per_outcome(trial_results):
+    from openpyxl import load_workbook
+
+    folder = trial_results.folder
+    book = load_workbook(folder / "summary.xlsx")
+    ws = book["evpi_curve"]
+    header = [c.value for c in ws[1]]
+    rows = pd.DataFrame(list(ws.iter_rows(min_row=2, values_only=True)), columns=header)
+    evpi = pd.read_csv(folder / "evpi.csv")
+    base = rows[rows["analysis"] == "base_case"]
+    # The whole threshold range of evpi.csv (default grid £0 to £50,000 by £1,000), base case first.
+    assert rows["analysis"].iloc[0] == "base_case" and len(base) == 51
+    expected = evpi[evpi["analysis"] == "base_case"]["evpi_per_family_gbp"].to_numpy()
+    np.testing.assert_allclose(base["evpi_per_family_gbp"].astype(float), expected)
+    np.testing.assert_allclose(base["evpi_population_gbp"].astype(float),
+                               base["evpi_per_family_gbp"].astype(float) * base["discounted_families"].astype(float))
+    assert set(base["frontier_option"]) <= {"IPS", "SAU"}
+    # Which threshold applies to which outcome: QALYs the NICE range, capability labelled illustrative.
+    units = dict(zip(rows["effect"], rows["threshold_unit"]))
+    assert "NICE" in units["child_qaly"] and "illustrative" in units["parent_yfc"]
+    # A native chart of the base case's EVPI per family over exactly its rows.
+    (chart,) = ws._charts
+    assert len(chart.series) == 1
+    assert chart.series[0].xVal.numRef.f.endswith(f"$2:${get_column(header, 'threshold_gbp')}${len(base) + 1}")
+    # Probabilities stay numbers; the number format shows 0 and all of the 300 draws as the report does.
+    column = header.index("frontier_probability") + 1
+    assert isinstance(ws.cell(row=2, column=column).value, (int, float))
+    assert '"<0.004"' in ws.cell(row=2, column=column).number_format
+    assert '">0.996"' in ws.cell(row=2, column=column).number_format
+
+
+def get_column(header, name):
+    from openpyxl.utils import get_column_letter
+    return get_column_letter(header.index(name) + 1)
+
+
 @pytest.mark.slow
 def test_cea_recovers_the_true_effect_of_the_trial_scenario(tmp_path):
     """The base case's 95% intervals cover truth.json's counterfactual effect (300 families)."""

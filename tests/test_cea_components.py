@@ -75,3 +75,22 @@ def test_missing_questionnaire_part_is_imputed_on_top_of_the_known_record_cost()
     assert np.allclose(imputed.imputed_cost[:, [3, 15]], 35.0)
     totals = impute_totals(table, 4, np.random.default_rng(2), n_cycles=3)
     assert not np.allclose(totals.values["cost"][:, [3, 15]], truth[[3, 15]][None, :])
+
+
+def test_a_quantity_left_blank_after_yes_is_drawn_from_positive_reports_only():
+    # Item 'b': 6 of 9 other IPS families reported 0 units, 3 reported 4 units (£5 each). F00 said
+    # 'yes' and left the quantity blank, so it used some: every imputation gives it 4 units (£20),
+    # never 0. F01 left gate and quantity blank: zero is possible, so its donors are all reports
+    # and over 40 imputations both 0 and 4 units are drawn.
+    b = np.zeros(2 * N_PER_ARM)
+    b[[2, 3, 4]] = 4.0
+    table, components, _ = build_case(b, np.ones(2 * N_PER_ARM, bool), np.zeros(2 * N_PER_ARM, bool))
+    items = components.items.assign(missing_reason=None)
+    for family, reason in (("F00", "blank_after_yes"), ("F01", "gate_and_quantity_blank")):
+        row = (items["family_id"] == family) & (items["resource_code"] == "b")
+        items.loc[row, ["quantity", "cost_gbp", "missing_reason"]] = [np.nan, np.nan, reason]
+    table.loc[[0, 1], "cost"] = np.nan
+    imputed = impute_components(table, CostComponents(items, components.families), 40, np.random.default_rng(5),
+                                n_cycles=3)
+    assert np.allclose(imputed.imputed_cost[:, 0], 20.0)
+    assert set(np.round(imputed.imputed_cost[:, 1], 6)) == {0.0, 20.0}

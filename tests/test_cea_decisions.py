@@ -43,11 +43,17 @@ def test_evpi_and_frontier_by_hand():
 
 
 def test_probability_is_never_reported_finer_than_the_draws_resolve():
+    # One rule (formatting.py): the decimals of 1/n; 0 of n as "<1/n" rounded up, n of n as
+    # ">1 - 1/n" rounded down; a share of at least one draw is never written as zero.
     assert format_probability(0.0, 10_000) == "<0.0001"
     assert format_probability(1.0, 10_000) == ">0.9999"
-    assert format_probability(0.0, 300) == "<0.0033"
-    assert format_probability(0.12345, 10_000) == "0.123"
-    assert format_probability(0.5, 300) == "0.50"
+    assert format_probability(3 / 10_000, 10_000) == "0.0003"
+    assert format_probability(9_999 / 10_000, 10_000) == "0.9999"
+    assert format_probability(0.0, 300) == "<0.004"      # 1/300 = 0.00333 rounded up
+    assert format_probability(1.0, 300) == ">0.996"      # 299/300 = 0.99667 rounded down
+    assert format_probability(1 / 300, 300) == "0.003"
+    assert format_probability(0.1234, 10_000) == "0.1234"
+    assert format_probability(0.5, 300) == "0.500"
 
 
 @pytest.fixture(scope="module")

@@ -100,8 +100,9 @@ def test_regression_tables_are_read_from_the_results_folder(tmp_path):
 
 
 @pytest.mark.parametrize("value, draws, expected", [
-    (0.0, 10000, "< 0.0001"), (1.0, 10000, "> 0.9999"), (0.01234, 10000, "0.0123"), (0.5, 500, "0.500"),
-    (2.2e-13, 10000, "< 0.0001"), (None, 10000, "—")])
+    (0.0, 10000, "<0.0001"), (1.0, 10000, ">0.9999"), (0.01234, 10000, "0.0123"), (0.5, 500, "0.500"),
+    (2.2e-13, 10000, "<0.0001"), (None, 10000, "—"), (0.0003, 10000, "0.0003"), (0.0, None, "<0.001"),
+    (0.0004, None, "<0.001"), (0.9996, None, ">0.999")])
 def test_probabilities_are_shown_to_the_draws_resolution(value, draws, expected):
     assert format_probability(value, draws) == expected
 

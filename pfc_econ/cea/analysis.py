@@ -262,7 +262,8 @@ def compute_icer_interval(result: AnalysisResult, level: float = 0.95) -> tuple[
 
     The ratio of the draws is ordered and interpretable only when (nearly) every draw lies in the
     point estimate's quadrant, north-east or south-west (Glick et al. 2014, ch. 8; Briggs, O'Brien &
-    Blackhouse 2002, Annu Rev Public Health 23:377–401): here when at least ``level`` + (1 − level)/2
+    Blackhouse 2002, Annu Rev Public Health 23:377–401; this reading of both not verified here,
+    docs/cea_references.md): here when at least ``level`` + (1 − level)/2
     of the draws do (so both interval ends are in it); otherwise no interval, and why.
     """
     cost, effect = result.replicate_cost, result.replicate_effect

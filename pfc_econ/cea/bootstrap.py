@@ -3,7 +3,8 @@
 Families are resampled with replacement within arm (and optionally within site), so each
 family's cost and effect stay paired and each resample keeps the trial's arm sizes — the
 stratified bootstrap of Glick, Doshi, Sonnad & Polsky, *Economic Evaluation in Clinical Trials*
-(2nd ed., OUP 2014), ch. 7; Efron & Tibshirani, *An Introduction to the Bootstrap* (1993),
+(2nd ed., OUP 2014), ch. 7 (chapter and sections not verified here: docs/cea_references.md);
+Efron & Tibshirani, *An Introduction to the Bootstrap* (1993),
 ch. 13 for the percentile interval. The probability that IPS is cost-effective at a threshold
 is the share of replicates with positive incremental net monetary benefit, and the
 cost-effectiveness acceptability curve (CEAC) is that share over a grid of thresholds
@@ -26,17 +27,19 @@ from pfc_econ.cea.estimates import (
     ARM_COLUMN_INDEX,
     DEFAULT_COST_COVARIATES,
     DEFAULT_EFFECT_COVARIATES,
+    DesignMatrices,
     IncrementalEstimate,
     build_design_matrices,
     compute_net_monetary_benefit,
-    estimate_incremental,
+    estimate_from_design,
     fit_weighted_least_squares,
     validate_trial_data,
 )
 
 DEFAULT_REPLICATES = 10_000
-# NICE's range of £20,000 to £30,000 per QALY gained: NICE Guide to the methods of technology
-# appraisal 2013 (PMG9), §6.3; carried into NICE health technology evaluations manual (PMG36, 2022).
+# NICE's range of £20,000 to £30,000 per QALY gained: NICE health technology evaluations: the manual
+# (PMG36, 2022), chapter "Committee recommendations" (the £20,000 statement read there; the range as
+# cited by others; PMG9 2013 §6.3 not verified here: docs/cea_references.md).
 DEFAULT_THRESHOLDS_GBP = (20_000.0, 30_000.0)
 DEFAULT_CONFIDENCE_LEVEL = 0.95
 # The CEAC grid is a presentation choice, not evidence: £0 to £50,000 (beyond NICE's upper bound)
@@ -193,12 +196,14 @@ def bootstrap_incremental(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     cost_shifts: np.ndarray | None = None,
     effect_shifts: np.ndarray | None = None,
+    design: DesignMatrices | None = None,
 ) -> BootstrapResult:
     """Stratified non-parametric bootstrap of the (adjusted) incremental cost and effect.
 
     Families are resampled within arm (and within site when ``is_stratified_by_site``); each
     resample is analysed with the same model as the point estimate (``estimate_incremental``).
-    The same ``seed`` gives identical replicates (numpy ``Generator``, PCG64).
+    The same ``seed`` gives identical replicates (numpy ``Generator``, PCG64). ``design``: the
+    design matrices of ``data`` with these covariates, when the caller has built them already.
     """
     if not isinstance(n_replicates, (int, np.integer)) or n_replicates < 1:
         raise ValueError(f"n_replicates must be a positive integer, got {n_replicates!r}")
@@ -212,8 +217,9 @@ def bootstrap_incremental(
     frame = validate_trial_data(data, list(strata))
     if not is_adjusted:
         cost_covariates, effect_covariates = (), ()
-    point = estimate_incremental(frame, is_adjusted, cost_covariates, effect_covariates)
-    design = build_design_matrices(frame, cost_covariates, effect_covariates)
+    if design is None:
+        design = build_design_matrices(frame, cost_covariates, effect_covariates)
+    point = estimate_from_design(design, is_adjusted)
     strata_codes = combine_strata(frame, strata)
     is_nonzero = (np.hstack([design.cost_design, design.effect_design]) != 0).astype(float)
     cost_outcomes = stack_outcomes(design.cost, cost_shifts)

@@ -26,7 +26,7 @@ with sectors as (
     select sector from stg_perspectives where perspective = $perspective and is_included
 )
 select family_id, person_id, resource_code, quantity, multiplier * unit_cost_gbp as price_gbp, cost_gbp,
-       category
+       category, missing_reason
 from fct_resource_use
 where is_selected and period = 'follow_up' and source = 'questionnaire'
   and (sector is null or sector in (select sector from sectors))
@@ -74,7 +74,8 @@ class CostComponents:
 
     Fields:
         items: questionnaire items (family_id, person_id, resource_code, quantity, price_gbp,
-            cost_gbp, category); quantity NaN = unknown.
+            cost_gbp, category, missing_reason); quantity NaN = unknown; missing_reason
+            'blank_after_yes' when the respondent said yes and left the quantity blank (so it is > 0).
         families: one row per family with any follow-up cost row: family_id, has_questionnaire,
             record_cost_gbp, n_cells_observed, n_cells_structural_zero, n_cells_imputed.
     """
@@ -87,7 +88,7 @@ def read_cost_components(con: duckdb.DuckDBPyConnection, perspective: str) -> Co
     """The cost components of ``perspective`` from a results database."""
     items = con.execute(ITEMS_SQL, {"perspective": perspective}).df()
     items = items.astype({"family_id": object, "person_id": object, "resource_code": object, "category": object,
-                          "quantity": float, "price_gbp": float, "cost_gbp": float})
+                          "quantity": float, "price_gbp": float, "cost_gbp": float, "missing_reason": object})
     families = con.execute(CELLS_SQL, {"perspective": perspective}).df().astype({"family_id": object})
     return CostComponents(items, families)
 

@@ -3,7 +3,7 @@
 Costs are skewed and often zero; the base case uses least squares on the cost scale (unbiased for
 the mean difference with a non-parametric bootstrap). The alternatives peers report:
 
-- GLM, gamma family, log link (Manning & Mullahy 2001, J Health Econ 20:461–494; Glick et al.
+- GLM, gamma family, log link (Manning & Mullahy 2001, J Health Econ 20(4):461–494; Glick et al.
   2014, ch. 5): log E[cost] = Xβ. Needs every cost > 0.
 - Two-part model (Duan, Manning, Morris & Newhouse 1983, J Bus Econ Stat 1:115–126): logit for
   P(cost > 0), gamma GLM (log link) for the positive costs; E[cost] = P(cost > 0) × E[cost | > 0].
@@ -13,6 +13,7 @@ average marginal effect on the cost scale (recycled predictions: every family co
 as SAU, mean difference; Glick et al. 2014, ch. 5), with its variance by the delta method from
 the fitted covariance of β. Over M imputed data sets estimates and variances are pooled by
 Rubin's rules (``imputation.pool_rubin``), and so are the coefficients of the regression tables.
+Glick et al. chapter numbers are not verified here; docs/cea_references.md says what was.
 """
 
 from __future__ import annotations

@@ -7,25 +7,27 @@ INB = λ·ΔE − ΔC (Stinnett & Mullahy 1998).
 
 - P(cost-effective) and the CEAC: share of draws with INB > 0 (Fenwick, Claxton & Sculpher 2001,
   Health Econ 10:779–787). With n draws a share below 1/n cannot be told from 0:
-  ``format_probability`` reports "<1/n" (and ">1 − 1/n"), never a finer number.
+  ``format_probability`` (``formatting.py``, the one rule for every output) writes "<1/n" (and
+  ">1 − 1/n"), and every other share to the decimals of 1/n, never finer.
 - Cost-effectiveness acceptability frontier: at each λ the option with the higher expected net
-  benefit, and the probability it is the cost-effective one (Fenwick et al. 2001; Barton, Briggs
-  & Fenwick 2008, Value Health 11:886–897).
+  benefit, and the probability it is the cost-effective one (Fenwick et al. 2001, which introduces
+  the frontier; Barton, Briggs & Fenwick 2008, Value Health 11(5), pages 886–897 not verified here).
 - EVPI per family = E[max(NB_IPS, NB_SAU)] − max(E[NB_IPS], E[NB_SAU]) = E[max(INB, 0)] −
   max(E[INB], 0) (Claxton 1999, J Health Econ 18:341–364; Briggs, Claxton & Sculpher,
   *Decision Modelling for Health Economic Evaluation*, OUP 2006, ch. 6). Population EVPI =
   per-family EVPI × Σ_{t=0}^{H−1} N / (1 + r)^t for N families a year over a horizon of H years
-  discounted at r (Briggs et al. 2006, §6.2).
+  discounted at r (Briggs et al. 2006; the section, §6.2, not verified here).
+References and what was verified of each: docs/cea_references.md.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from pfc_econ.cea.estimates import compute_net_monetary_benefit
+from pfc_econ.cea.formatting import format_probability  # noqa: F401  (re-exported: one rule)
 
 OPTIONS = ("SAU", "IPS")
 
@@ -84,19 +86,3 @@ def compute_decision_curves(delta_cost: np.ndarray, delta_effect: np.ndarray, th
         frontier_probability=np.where(is_ips, probability, 1 - probability),
         evpi_per_family=evpi, evpi_population=evpi * population_multiplier,
         population_multiplier=float(population_multiplier), n_draws=len(cost))
-
-
-def format_probability(probability: float, n_draws: int) -> str:
-    """A probability as the draws can resolve it: '<0.0001' for 0 of 10,000, '>0.9999' for all.
-
-    Otherwise rounded to the draws' resolution (at most 3 decimals; 2 below 1,000 draws).
-    """
-    if probability is None or not math.isfinite(probability) or n_draws < 1:
-        return ""
-    resolution = 1 / n_draws
-    if probability < resolution:
-        return f"<{resolution:.2g}"
-    if probability > 1 - resolution:
-        return f">{1 - resolution:.{max(1, math.ceil(math.log10(n_draws)))}f}"
-    decimals = min(3, max(1, math.floor(math.log10(n_draws))))
-    return f"{probability:.{decimals}f}"

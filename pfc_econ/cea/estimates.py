@@ -248,7 +248,12 @@ def estimate_incremental(
     """
     if not is_adjusted:
         cost_covariates, effect_covariates = (), ()
-    design = build_design_matrices(data, cost_covariates, effect_covariates)
+    return estimate_from_design(build_design_matrices(data, cost_covariates, effect_covariates), is_adjusted)
+
+
+def estimate_from_design(design: DesignMatrices, is_adjusted: bool = True) -> IncrementalEstimate:
+    """``estimate_incremental`` on design matrices already built (the bootstrap and MI Boot build
+    them once per data set and reuse them)."""
     ones = np.ones((1, len(design.cost)))
     delta_cost = fit_weighted_least_squares(design.cost_design, design.cost, ones)[0, ARM_COLUMN_INDEX]
     delta_effect = fit_weighted_least_squares(design.effect_design, design.effect, ones)[0, ARM_COLUMN_INDEX]

@@ -2,8 +2,16 @@
 
 A column's kind (count, money, probability, qaly, share, score, text) says how it is written:
 money to whole pounds, counts with thousands separators, QALYs and years of full capability to
-four decimals, probabilities to the resolution of the draws they come from (10,000 draws resolve
-0.0001; a proportion of 0 or 1 of the draws is written "< 0.0001" / "> 0.9999", never 0 or 2.2e-13).
+four decimals, probabilities by one rule (``format_probability``) in the report, the workbook, the
+CSVs and summary.json's display strings.
+
+The probability rule: a probability from n joint draws is a share k / n, so it is written to the
+decimals of 1 / n (d = ⌈log10 n⌉: 10,000 draws → 4 decimals, 500 → 3), which shows every k / n
+apart and nothing finer; 0 of n draws is written "<1/n" and n of n ">1 − 1/n", at the same d
+decimals (1/n rounded up, 1 − 1/n rounded down: "<0.0001" / ">0.9999" for 10,000 draws, "<0.004" /
+">0.996" for 300), never 0, 1, "0.000" or 2.2e-13. When n is unknown, 3 decimals, and a value
+that rounds to 0 or 1 is written "<0.001" / ">0.999". Excel cells keep the number and get a
+conditional number format that shows the same text (``excel_format``).
 """
 
 from __future__ import annotations
@@ -41,10 +49,20 @@ def infer_kind(column: str) -> str:
 
 
 def probability_decimals(n_draws: int | None) -> int:
-    """Decimals a probability from ``n_draws`` draws can resolve (10,000 → 4); 3 when unknown."""
+    """Decimals of 1 / n_draws (10,000 → 4, 500 → 3, 300 → 3); 3 when unknown."""
     if not n_draws or n_draws < 1:
         return 3
     return max(1, math.ceil(math.log10(n_draws)))
+
+
+def probability_bounds(n_draws: int | None) -> tuple[float, float]:
+    """(lower, upper): what 0 of n and n of n draws are written as, at ``probability_decimals``:
+    1/n rounded up and 1 − 1/n rounded down (10,000 → 0.0001, 0.9999; 300 → 0.004, 0.996)."""
+    decimals = probability_decimals(n_draws)
+    scale = 10 ** decimals
+    if not n_draws or n_draws < 1:
+        return 1 / scale, 1 - 1 / scale
+    return -(-scale // n_draws) / scale, ((n_draws - 1) * scale // n_draws) / scale
 
 
 def is_missing(value) -> bool:
@@ -59,16 +77,22 @@ def is_missing(value) -> bool:
         return False
 
 
-def format_probability(value, n_draws: int | None) -> str:
-    """A probability at the draws' resolution: '< 0.0001' below one draw in 10,000, '> 0.9999' above."""
-    if is_missing(value):
+def format_probability(value, n_draws: int | None = None) -> str:
+    """A probability by the module's rule: '<0.0001' for 0 of 10,000 draws, '>0.9999' for all of
+    them, otherwise to the draws' decimals ('0.0123'); '—' when unknown."""
+    if is_missing(value) or not math.isfinite(float(value)):
         return MISSING
-    decimals = probability_decimals(n_draws)
-    step = 10.0 ** -decimals
-    if value < step:
-        return f"< {step:.{decimals}f}" if value > 0 or n_draws else f"{0:.{decimals}f}"
-    if value > 1 - step:
-        return f"> {1 - step:.{decimals}f}"
+    value, decimals = float(value), probability_decimals(n_draws)
+    lower, upper = probability_bounds(n_draws)
+    if n_draws and n_draws >= 1:
+        draws = round(value * n_draws)
+        is_none, is_all = draws <= 0, draws >= n_draws
+    else:
+        is_none, is_all = round(value, decimals) <= 0, round(value, decimals) >= 1
+    if is_none:
+        return f"<{lower:.{decimals}f}"
+    if is_all:
+        return f">{upper:.{decimals}f}"
     return f"{value:.{decimals}f}"
 
 
@@ -114,7 +138,12 @@ def format_interval(low, high, kind: str) -> str:
 def excel_format(kind: str, n_draws: int | None = None) -> str:
     """The Excel number format of a kind (probabilities to the draws' resolution)."""
     if kind == "probability":
-        return "0." + "0" * probability_decimals(n_draws)
+        # The cell keeps its number; the conditions show 0 and all of the draws as the report does.
+        decimals = probability_decimals(n_draws)
+        lower, upper = probability_bounds(n_draws)
+        half = 0.5 / n_draws if n_draws and n_draws >= 1 else 0.5 * 10.0 ** -decimals
+        return (f'[<{half:.10g}]"<{lower:.{decimals}f}";[>{1 - half:.10g}]">{upper:.{decimals}f}";'
+                f"0.{'0' * decimals}")
     return EXCEL_FORMATS.get(kind, "General")
 
 

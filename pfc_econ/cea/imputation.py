@@ -3,8 +3,8 @@
 ``pool_rubin`` pools M complete-data estimates (Rubin 1987; Barnard & Rubin 1999 df).
 ``impute_within_arm`` is MICE with predictive mean matching run separately in each arm, so the
 imputation model allows every association to differ by arm (Faria, Gomes, Epstein & White 2014,
-PharmacoEconomics 32:1157–1170, §4; van Buuren, *Flexible Imputation of Missing Data*, 2nd ed.,
-2018, §6.2), with the baseline covariates (and site) as predictors, by statsmodels'
+PharmacoEconomics 32(12):1157–1170; van Buuren, *Flexible Imputation of Missing Data*, 2nd ed.,
+2018; the sections once cited here, §4 and §6.2, not verified here: docs/cea_references.md), with the baseline covariates (and site) as predictors, by statsmodels'
 ``MICEData`` (its design matrices built by numpy in ``MainEffectsMICEData``). The CEA itself
 uses the numpy engine of ``chains.py`` (mice's Bayesian-draw PMM, much faster) through ``mi_boot.py``.
 """
@@ -28,7 +28,8 @@ from pfc_econ.cea.estimates import (
     validate_trial_data,
 )
 
-# White, Royston & Wood (2011) Stat Med 30:377–399, §7: M at least the percentage of incomplete
+# White, Royston & Wood (2011) Stat Med 30(4):377–399, §7.3 p. 388 (secondary: quoted in others'
+# notes; docs/cea_references.md): M at least the percentage of incomplete
 # cases; 20 covers the trial's expected follow-up loss of up to 20%.
 DEFAULT_IMPUTATIONS = 20
 DEFAULT_IMPUTED_COLUMNS = ("cost", "effect", "baseline_cost", "baseline_effect")

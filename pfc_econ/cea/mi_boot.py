@@ -1,21 +1,26 @@
 """MI Boot: impute M times within arm, bootstrap each completed data set, pool; the joint draws.
 
-Schomaker & Heumann (2018) Stat Med 37:2252–2266 ("MI Boot"): the estimate of data set m is its
+Schomaker & Heumann (2018) Stat Med 37(14):2252–2266 ("MI Boot"): the estimate of data set m is its
 adjusted point estimate, its within-imputation variance the variance of its stratified bootstrap
 replicates (``bootstrap.py``), and the M pairs are pooled by Rubin's rules with Barnard–Rubin df
 (``imputation.pool_rubin``): these give the intervals of incremental cost, effect and net benefit.
 Chosen because it needs only M imputations (Boot MI needs one per resample), keeps a
 non-parametric variance for skewed costs, and its intervals are Rubin's, which Brand, van
 Buuren, le Cessie & van den Hout (2019) Stat Med 38:210–220 found robust for two-arm cost data.
-Caveat: valid when imputation and analysis models are congenial (Bartlett & Hughes 2020, Stat
-Methods Med Res, doi:10.1177/0962280220932189).
+Caveat: imputation followed by bootstrapping is generally not valid under uncongeniality or
+misspecification (Bartlett & Hughes 2020, Stat Methods Med Res, doi:10.1177/0962280220932189);
+with an imputation model richer than the analysis model (here: every association by arm) Rubin's
+variance tends to be conservative. docs/cea_references.md lists every reference and its check.
 
 The joint draws: ``n_draws`` (incremental cost, incremental effect) pairs, ``n_draws / M``
 bootstrap replicates from each of the M imputed data sets. Decision quantities — P(cost-
 effective), the CEAC, EVPI — are shares and means over these draws, i.e. the mixture of the M
 completed-data sampling distributions (mixing draws across imputations; Zhou & Reiter 2010,
-Am Stat 64:159–163, who note it suits larger M). A share k / n_draws cannot resolve a
-probability below 1 / n_draws: ``decisions.format_probability`` reports it as a bound.
+Am Stat 64(2):159–163). Zhou & Reiter found such mixtures reliable only with many imputations
+(m = 100 did well in their simulations, m = 5 and m = 20 did not; as summarised in
+paul-buerkner/brms#688, secondary): with the default M = 20 the decision quantities are an
+approximation, while the intervals are Rubin's. A share k / n_draws cannot resolve a
+probability below 1 / n_draws: ``formatting.format_probability`` reports it as a bound.
 
 The imputation is a pluggable ``imputer`` (``impute_totals`` here: the totals themselves;
 ``components.py``: the missing parts of each family's cost, then the total). It also says which
@@ -169,12 +174,12 @@ def analyse_with_multiple_imputation(
     for m in range(n_imputations):
         dataset = frame.assign(**{c: imputed.values[c][m] for c in IMPUTED_COLUMNS})
         cost_shift = arm_shift_columns(imputed.imputed_cost[m], is_intervention)
+        design = build_design_matrices(dataset, cost_covariates, effect_covariates)  # once per data set
         results.append(bootstrap_incremental(
             dataset, n_replicates=per_imputation, thresholds=tuple(chosen), seed=int(replicate_seeds[m]),
             cost_covariates=cost_covariates, effect_covariates=effect_covariates,
             is_stratified_by_site=is_stratified_by_site, confidence_level=confidence_level,
-            cost_shifts=cost_shift, effect_shifts=effect_shift))
-        design = build_design_matrices(dataset, cost_covariates, effect_covariates)
+            cost_shifts=cost_shift, effect_shifts=effect_shift, design=design))
         ones = np.ones((1, len(dataset)))
         point_cost_slopes.append(fit_weighted_least_squares(design.cost_design, cost_shift, ones)[0, ARM_COLUMN_INDEX])
         point_effect_slopes.append(fit_weighted_least_squares(design.effect_design, effect_shift, ones)[0, ARM_COLUMN_INDEX])

@@ -4,9 +4,11 @@ Leurent, Gomes, Faria, Morris, Grieve & Carpenter (2018) PharmacoEconomics 36:88
 for trial-based CEA): impute under MAR, then shift the imputed values of one arm by δ — here the
 imputed cost by a proportion δ_c (imputed cost × (1 + δ_c)) and the imputed effect by δ_e units —
 and re-analyse, over a grid of δ, to find how far from MAR the conclusion changes (the tipping
-point). The shift is applied to the imputed values after MAR imputation (the offset method; White,
-Horton, Carpenter & Pocock 2011, BMJ 342:d40, sensitivity analyses of ITT), not fed back into the
-chains.
+point). The shift is applied to the imputed values after MAR imputation, as the tutorial does
+("multiply-imputed and then modified to reflect plausible MNAR scenarios", its abstract), not fed
+back into the chains; White, Horton, Carpenter & Pocock (2011) BMJ 342:d40 set out such
+sensitivity analyses for intention-to-treat analysis with missing outcomes. See
+docs/cea_references.md for what was verified.
 
 Computation: the analysis model is least squares, so shifting the imputed part of the outcome
 moves each data set's estimate, and each bootstrap draw's, by δ times the arm coefficient of the

@@ -140,19 +140,45 @@ def summarise_tipping_point(base: AnalysisResult, table: pd.DataFrame) -> tuple[
                   "note": "one arm's imputed costs × (1 + delta_cost) and imputed effects + delta_effect; the other arm at MAR"}
 
 
-def build_report_tables(out: Path, summary: dict[str, Any]) -> dict[str, pd.DataFrame]:
+def build_curve_sheet(out: Path, withheld: Sequence[str] = ()) -> pd.DataFrame:
+    """The acceptability frontier, CEAC and EVPI (per family and population) of every analysis over
+    its whole threshold range, from ceac.csv and evpi.csv, the base case first; ``threshold_unit``
+    says what each threshold is (GBP per QALY, NICE range; or per year of full capability,
+    illustrative). Analyses withheld by disclosure control are left out."""
+    frames = []
+    for name in ("ceac.csv", "evpi.csv"):
+        try:
+            frames.append(pd.read_csv(out / name))
+        except (FileNotFoundError, pd.errors.EmptyDataError):
+            return pd.DataFrame()
+    keys = ["analysis", "effect", "threshold_gbp", "threshold_unit", "n_draws"]
+    ceac, evpi = frames
+    if ceac.empty or evpi.empty:
+        return pd.DataFrame()
+    curve = ceac.merge(evpi, on=keys, how="inner")
+    curve = curve[~curve["analysis"].isin(list(withheld))]
+    order = ["analysis", "effect", "threshold_gbp", "threshold_unit", "frontier_option", "frontier_probability",
+             "prob_cost_effective", "expected_inb_gbp", "evpi_per_family_gbp", "evpi_population_gbp",
+             "discounted_families", "n_draws"]
+    return curve[[c for c in order if c in curve.columns]].reset_index(drop=True)
+
+
+def build_report_tables(out: Path, summary: dict[str, Any], withheld: Sequence[str] = ()) -> dict[str, pd.DataFrame]:
     """Workbook sheets from what ``write_decision_outputs`` wrote: thresholds per outcome, cost
-    composition, frontier and EVPI of the base case at the configured thresholds, tipping point,
-    regression tables."""
+    composition, frontier and EVPI of the base case at the configured thresholds, the frontier and
+    EVPI curves over the threshold range (``build_curve_sheet``), tipping point, regression tables."""
     tables = {"thresholds": pd.DataFrame([{"outcome": k, **v} for k, v in summary["thresholds"].items()]),
               "cost_composition": pd.DataFrame([{"analysis": name, "method": entry["method"], "arm": arm, **shares}
                                                 for name, entry in summary["cost_composition"].items()
                                                 for arm, shares in entry["by_arm"].items()])}
     tables["value_of_information"] = pd.DataFrame([
-        {"threshold_gbp": key, "frontier_option": summary["frontier"][key]["option"],
-         "frontier_probability": summary["frontier"][key]["probability_display"],
+        {"threshold_gbp": float(key), "threshold_unit": summary["analyses"][0].get("threshold_label", ""),
+         "frontier_option": summary["frontier"][key]["option"],
+         "frontier_probability": summary["frontier"][key]["probability"],
+         "frontier_probability_display": summary["frontier"][key]["probability_display"],
          "evpi_per_family_gbp": value["per_family_gbp"], "evpi_population_gbp": value["population_gbp"]}
         for key, value in summary["evpi"].items()])
+    tables["evpi_curve"] = build_curve_sheet(out, withheld)
     for name in ["tipping_point.csv", *summary.get("regression_tables", [])]:
         if (out / name).is_file():
             tables[Path(name).stem] = pd.read_csv(out / name)

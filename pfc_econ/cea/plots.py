@@ -142,13 +142,14 @@ def plot_acceptability_curves(results: Sequence[AnalysisResult], path: Path,
 
 
 def plot_value_of_information(ceac: pd.DataFrame, evpi: pd.DataFrame, path: Path, analysis: str = "base_case",
-                              thresholds: Sequence[float] = ()) -> Path | None:
-    """Two panels over willingness to pay per QALY for one analysis: the acceptability frontier
-    (probability the option on the frontier is cost-effective, coloured by that option) and the
-    population EVPI. From ceac.csv and evpi.csv (``outputs.py`` of the CEA); None if either lacks
-    the analysis."""
-    needed = ({"analysis", "threshold_gbp", "frontier_option", "frontier_probability"}, {"analysis", "threshold_gbp",
-                                                                                         "evpi_population_gbp"})
+                              thresholds: Sequence[float] = (), unit: str = "QALY") -> Path | None:
+    """Two panels over willingness to pay per unit of effect for one analysis: the acceptability
+    frontier (probability the option on the frontier is cost-effective, coloured by that option)
+    and EVPI per family (left axis) and for the population (right axis: per family × discounted
+    families). From ceac.csv and evpi.csv (``outputs.py`` of the CEA); None if either lacks the
+    analysis."""
+    needed = ({"analysis", "threshold_gbp", "frontier_option", "frontier_probability"},
+              {"analysis", "threshold_gbp", "evpi_per_family_gbp", "evpi_population_gbp"})
     if ceac.empty or evpi.empty or not needed[0] <= set(ceac.columns) or not needed[1] <= set(evpi.columns):
         return None
     frontier, value = ceac[ceac["analysis"] == analysis], evpi[evpi["analysis"] == analysis]
@@ -163,11 +164,19 @@ def plot_value_of_information(ceac: pd.DataFrame, evpi: pd.DataFrame, path: Path
     top.set_ylabel("probability the frontier\noption is cost-effective")
     top.set_title(f"Acceptability frontier and EVPI: {analysis.replace('_', ' ')}", fontsize=10)
     top.legend(fontsize=7)
-    bottom.plot(value["threshold_gbp"], value["evpi_population_gbp"], color="black")
-    bottom.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"£{v:,.0f}"))
-    bottom.set_ylabel("population EVPI")
-    bottom.set_xlabel("willingness to pay per QALY")
-    bottom.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"£{v:,.0f}"))
+    money = matplotlib.ticker.FuncFormatter(lambda v, _: f"£{v:,.0f}")
+    bottom.plot(value["threshold_gbp"], value["evpi_per_family_gbp"], color="black")
+    small = float(value["evpi_per_family_gbp"].max()) < 10  # pence matter below £10 a family
+    bottom.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
+        lambda v, _: f"£{v:,.2f}" if small else f"£{v:,.0f}"))
+    bottom.set_ylabel("EVPI per family")
+    multiplier = float(value["discounted_families"].iloc[0]) if "discounted_families" in value.columns else 0.0
+    if multiplier > 0:
+        population = bottom.secondary_yaxis("right", functions=(lambda v: v * multiplier, lambda v: v / multiplier))
+        population.yaxis.set_major_formatter(money)
+        population.set_ylabel(f"population EVPI\n({multiplier:,.0f} discounted families)")
+    bottom.set_xlabel(f"willingness to pay per {unit}")
+    bottom.xaxis.set_major_formatter(money)
     for ax in (top, bottom):
         for threshold, style in zip(thresholds, THRESHOLD_STYLES):
             ax.axvline(threshold, color="grey", linestyle=style, linewidth=0.9)

@@ -113,6 +113,13 @@ def render_tipping_point(context: dict[str, Any]) -> str:
                                               n_draws=context.get("n_draws"))
 
 
+def format_pence(value) -> str:
+    """Money per family to the penny below £10 (a per-family EVPI is often pence), else whole pounds."""
+    if value is None or not isinstance(value, (int, float)) or abs(value) >= 10 or value != value:
+        return format_value(value, "money")
+    return f"£{value:,.2f}" if value >= 0 else f"−£{-value:,.2f}"
+
+
 def render_value_of_information(context: dict[str, Any], figures: list, embed) -> str:
     """summary.json ``frontier`` and ``evpi`` (base case, per threshold) and the curves' figure."""
     summary, parts = context["summary"], []
@@ -120,15 +127,21 @@ def render_value_of_information(context: dict[str, Any], figures: list, embed) -
     if not evpi and not frontier:
         return not_run("Expected value of perfect information and the acceptability frontier", "evpi")
     rows = []
+    base = (summary.get("analyses") or [{}])[0]
+    unit = {"child_qaly": "QALY", "parent_yfc": "year of full capability"}.get(base.get("effect"), "QALY")
     for key in [k for k in dict.fromkeys([*frontier, *evpi]) if k != "population"]:
         f, e = frontier.get(key, {}), evpi.get(key, {})
-        rows.append({"threshold": f"£{float(key):,.0f} per QALY", "option on the frontier": f.get("option", ""),
+        rows.append({"threshold": f"£{float(key):,.0f} per {unit}", "option on the frontier": f.get("option", ""),
                      "P(option is cost-effective)": f.get("probability_display") or format_value(
                          f.get("probability"), "probability", context.get("n_draws")),
-                     "EVPI per family": format_value(e.get("per_family_gbp"), "money"),
+                     "EVPI per family": format_pence(e.get("per_family_gbp")),
                      "EVPI, population": format_value(e.get("population_gbp"), "money")})
+    label = base.get("threshold_label") or threshold_note(summary, base.get("effect", "child_qaly"))
     parts.append(render_disclosed(pd.DataFrame(rows), caption="Acceptability frontier and expected value of perfect "
-                                                               "information, base case"))
+                                                               "information, base case, at the configured thresholds"))
+    parts.append(f'<p class="note">Thresholds: {html.escape(label)}. The curves over the whole threshold range '
+                 "(per family and population EVPI, the frontier) are in the figure below, in <code>evpi.csv</code> "
+                 "and <code>ceac.csv</code>, and on the workbook's <em>evpi_curve</em> sheet.</p>")
     population = evpi.get("population")
     if isinstance(population, dict):
         parts.append(f"<p class=\"note\">Population: {format_value(population.get('families_per_year'), 'count')} "

@@ -34,7 +34,7 @@ from pfc_econ.cea.plots import (
     plot_cost_distributions,
 )
 from pfc_econ.cea.report import describe_sample, render_report
-from pfc_econ.cea.report_tables import n_draws_of
+from pfc_econ.cea.report_tables import EFFECT_UNITS, n_draws_of
 from pfc_econ.cea.rerun import read_rerun_table
 from pfc_econ.cea.sources import describe_unverified, read_sources
 from pfc_econ.cea.specs import build_analysis_specs
@@ -48,7 +48,7 @@ from pfc_econ.cea.tables import (
     read_cost_per_family,
     read_outcomes_by_arm,
 )
-from pfc_econ.cea.workbook import Sheet, write_workbook
+from pfc_econ.cea.workbook import LineChart, Sheet, write_workbook
 from pfc_econ.progress import stage
 
 
@@ -180,9 +180,12 @@ def _write_cea(folder, results: list[AnalysisResult], out: Path) -> CeaRun:
                   f"Base case: {base.spec.description.removeprefix('base case: ')}.",
                   "summary.json beside this workbook is for scripts: it is not suppressed and not for sharing."]
     sheets = build_workbook_sheets(shareable, sources, settings_table)
-    # Decision sheets (thresholds, cost composition, frontier and EVPI, tipping point, regressions).
-    sheets += [Sheet(name, name.replace("_", " "), disclose_table(name, frame, threshold), lambda c, r: infer_kind(c))
-               for name, frame in build_report_tables(out, summary).items() if not frame.empty]
+    # Decision sheets (thresholds, cost composition, frontier and EVPI, their curves, tipping point,
+    # regressions); the curves' sheet carries a native chart of the base case's EVPI.
+    withheld = list_withheld(shareable["sensitivity"])
+    sheets += [Sheet(name, SHEET_DESCRIPTIONS.get(name, name.replace("_", " ")),
+                     disclose_table(name, frame, threshold), lambda c, r: infer_kind(c), chart_of(name, frame))
+               for name, frame in build_report_tables(out, summary, withheld).items() if not frame.empty]
     files.append(write_workbook(out / "summary.xlsx", sheets, notes_text, context["n_draws"]))
     return CeaRun(out, summary, tuple(results), tuple(files))
 
@@ -199,7 +202,26 @@ SHEET_DESCRIPTIONS = {
     "cost_composition": "per analysis and arm: cost observed, structurally zero and imputed",
     "value_of_information": "base case: option on the acceptability frontier, its probability, EVPI",
     "tipping_point": "missing not at random: delta-adjusted results by arm (base case)",
+    "evpi_curve": "every analysis over its threshold range: frontier option and probability, CEAC, EVPI per "
+                  "family and population (threshold_unit: per QALY, NICE range; per year of full capability, "
+                  "illustrative)",
 }
+
+
+def list_withheld(sensitivity) -> list[str]:
+    """Analyses whose results disclosure control withholds (an arm with too few families)."""
+    return [name for i, name in enumerate(sensitivity.frame["analysis"])
+            if sensitivity.status.iloc[i]["incremental_cost_gbp"]]
+
+
+def chart_of(name: str, frame: pd.DataFrame) -> LineChart | None:
+    """The native chart of a decision sheet: EVPI per family of the first analysis (the base case)."""
+    if name != "evpi_curve" or frame.empty:
+        return None
+    first = frame["analysis"].iloc[0]
+    unit = str(frame["threshold_unit"].iloc[0]).split(" (")[0]
+    return LineChart(f"EVPI per family: {first.replace('_', ' ')}", "threshold_gbp", unit,
+                     ("evpi_per_family_gbp",), "GBP per family", int((frame["analysis"] == first).sum()))
 
 
 def build_workbook_sheets(shareable: dict[str, Any], sources: pd.DataFrame, settings_table: pd.DataFrame,
@@ -257,17 +279,19 @@ def draw_report_figures(results, shareable, per_family, out: Path, cea: dict[str
     """The report's figures, each (path, caption), drawn from what disclosure control lets through."""
     threshold = int(cea["suppress_below"])
     sensitivity = shareable["sensitivity"]
-    withheld = [name for i, name in enumerate(sensitivity.frame["analysis"])
-                if sensitivity.status.iloc[i]["incremental_cost_gbp"]]
+    withheld = list_withheld(sensitivity)
     base = results[0]
     completion = shareable["instrument_completion"]
     voi = []
     if (out / "ceac.csv").is_file() and (out / "evpi.csv").is_file() and base.spec.name not in withheld:
+        unit = EFFECT_UNITS.get(base.spec.effect, base.spec.effect)
         drawn = plot_value_of_information(read_csv_or_empty(out / "ceac.csv"), read_csv_or_empty(out / "evpi.csv"),
-                                          out / "value_of_information.png", base.spec.name, base.thresholds)
+                                          out / "value_of_information.png", base.spec.name, base.thresholds, unit)
         if drawn is not None:
             voi.append((drawn, "Base case: the option on the acceptability frontier and the probability it is "
-                               "cost-effective (top); population EVPI (bottom), by willingness to pay per QALY."))
+                               "cost-effective (top); EVPI per family (left axis) and for the population (right "
+                               f"axis), by willingness to pay per {unit} over the whole threshold range; vertical "
+                               f"lines: the configured thresholds ({base.threshold_label})."))
     return {
         "voi": voi,
         "cost_distributions": (plot_cost_distributions(per_family, out / "cost_distributions.png",

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.chart import Reference, ScatterChart, Series
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -25,6 +26,25 @@ REASONS = {BELOW_THRESHOLD: "suppressed: a count from 1 to {below} (disclosure c
            COMPLEMENTARY: "suppressed so that a withheld count cannot be worked out from a total "
                           "(complementary suppression)",
            "derived": "suppressed: computed from a count from 1 to {below} (disclosure control)"}
+
+
+@dataclass(frozen=True)
+class LineChart:
+    """A native Excel line chart of the first ``n_rows`` rows of a sheet, placed beside the table.
+
+    Fields:
+        title: chart title.
+        x: column of the x values; x_title its axis title.
+        y: columns drawn as lines (one series each, named by the column); y_title the axis title.
+        n_rows: how many data rows (from the first) the chart covers.
+    """
+
+    title: str
+    x: str
+    x_title: str
+    y: tuple[str, ...]
+    y_title: str
+    n_rows: int
 
 
 @dataclass(frozen=True)
@@ -42,6 +62,24 @@ class Sheet:
     description: str
     table: DisclosedTable | pd.DataFrame
     kind: Callable[[str, pd.Series], str] | None = None
+    chart: LineChart | None = None
+
+
+def add_line_chart(ws, columns: Sequence[str], chart: LineChart) -> None:
+    """Draw ``chart`` from the sheet's own cells (so it stays true to the table)."""
+    if chart.n_rows < 2 or chart.x not in columns:
+        return
+    plot = ScatterChart()
+    plot.title, plot.style, plot.height, plot.width = chart.title, 13, 9, 18
+    plot.x_axis.title, plot.y_axis.title = chart.x_title, chart.y_title
+    x = Reference(ws, min_col=columns.index(chart.x) + 1, min_row=2, max_row=chart.n_rows + 1)
+    for name in chart.y:
+        if name in columns:
+            j = columns.index(name) + 1
+            series = Series(Reference(ws, min_col=j, min_row=1, max_row=chart.n_rows + 1), x, title_from_data=True)
+            series.marker.symbol = "none"
+            plot.series.append(series)
+    ws.add_chart(plot, f"{get_column_letter(len(columns) + 2)}2")
 
 
 def to_cell_value(value):
@@ -84,6 +122,8 @@ def write_sheet(book: Workbook, sheet: Sheet, n_draws: int | None) -> int:
     ws.freeze_panes = "A2"
     if columns:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(1, len(frame) + 1)}"
+    if sheet.chart is not None:
+        add_line_chart(ws, columns, sheet.chart)
     return len(frame)
 
 
