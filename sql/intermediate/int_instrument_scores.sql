@@ -8,7 +8,7 @@
 -- int_instrument_items), and the sums and counts are taken over the answers, keyed by an integer
 -- per administered instrument.
 -- upstream: int_instrument_administered, stg_questionnaire_answers, ref_instrument_items, ref_bcap_key,
--- int_instrument_answer_values, ref_scales, ref_score_scorings, ref_icecap_a_tariff
+-- ref_answer_codes, ref_scales, ref_score_scorings, ref_icecap_a_tariff
 create or replace table int_instrument_scores as
 with administered as materialized (
     select row_number() over () as administered_id, *
@@ -50,6 +50,22 @@ score_sizes as (
     from score_items
     group by all
 ),
+-- the scored values of each answer code, one map per code (a small table), looked up per item.
+-- An answer-code row with a wording_class (the C-GHQ scores negative items 0-1-1-1) applies only to
+-- items of that class; a row without one applies to every item of the form.
+item_kinds as (
+    select distinct instrument, form, is_reversed, wording_class from ref_instrument_items
+),
+code_values as (
+    select k.instrument, k.form, k.is_reversed, k.wording_class, a.code,
+           any_value(a.meaning) as answer_meaning,
+           map(list(a.scoring order by a.scoring), list(a.value order by a.scoring)) as item_values
+    from item_kinds as k
+    join ref_answer_codes as a
+      on a.instrument = k.instrument and a.form = k.form and a.is_reversed = k.is_reversed
+     and (a.wording_class is null or a.wording_class = k.wording_class)
+    group by all
+),
 -- each answer code's value for each score its item enters: the answer code's value under the
 -- score's scoring, the tariff value of the ICECAP-A level, or 1/0 for a BCAP answer that
 -- matches/misses the key ('not sure' has no value, so it counts as unanswered)
@@ -64,7 +80,7 @@ code_scores as materialized (
         end::double as item_value,
         v.answer_meaning = 'not_sure' as is_not_sure
     from score_items as i
-    join int_instrument_answer_values as v
+    join code_values as v
       on v.instrument = i.instrument and v.form = i.form and v.is_reversed = i.is_reversed
      and v.wording_class is not distinct from i.wording_class
     left join ref_icecap_a_tariff as t
