@@ -5,8 +5,8 @@
 -- floor(x + 0.5)), sum, sum_tariff (ICECAP-A), count_keyed (BCAP), sum_of_scores, count_answered.
 -- The item values are looked up per answer (a small table of item × answer code × score), so only
 -- answered items are read: a score's n_items is its number of items in the form (the items of
--- int_instrument_items), and the sums and counts are taken over the answers, keyed by an integer
--- per administered instrument.
+-- int_instrument_items), and the sums and counts are taken over the answers by integer keys (the
+-- questionnaire line and block, the form, the score), then matched to the administered forms.
 -- upstream: int_instrument_administered, stg_questionnaire_answers, ref_instrument_items, ref_bcap_key,
 -- ref_answer_codes, ref_scales, ref_score_scorings, ref_icecap_a_tariff
 create or replace table int_instrument_scores as
@@ -87,31 +87,21 @@ code_scores as materialized (
       on i.items_rule = 'sum_tariff' and t.attribute = i.scale
      and t.level = v.item_values[i.scoring]::int
 ),
-item_forms as (
-    select distinct item_code, item_key, form_key from score_items
+-- each answer's values, keyed by what the answer itself carries (item code and answer code)
+answer_lookup as materialized (
+    select f.item_code, c.answer_code, f.form_key, c.score_key, c.item_value, c.is_not_sure
+    from code_scores as c
+    join (select distinct item_code, item_key, form_key from score_items) as f using (item_key)
 ),
-administered_forms as materialized (
-    select d.administered_id, d.source_row, d.slot, f.form_key
-    from administered as d
-    join (select distinct instrument, form, form_key from score_items) as f using (instrument, form)
-),
--- every answer to an item of its person's administered form, by integer keys only; materialised,
--- so that the answers meet the administered forms before they are repeated for each score
-answered as materialized (
-    select d.administered_id, f.item_key, a.answer_code
-    from answers as a
-    join item_forms as f using (item_code)
-    join administered_forms as d using (source_row, slot, form_key)
-),
--- sums and counts over the answers; a sum of item values is exact (decimal), so it does not
--- depend on the order the answers arrive in
+-- sums and counts over the answers, per person (questionnaire line and block) × form × score; the
+-- administered forms pick theirs below
 answer_sums as (
-    select a.administered_id, c.score_key,
-           count(c.item_value) as n_answered,
-           count(*) filter (where c.is_not_sure) as n_not_sure,
-           sum(c.item_value::decimal(18, 9))::double as value_sum
-    from answered as a
-    join code_scores as c using (item_key, answer_code)
+    select a.source_row, a.slot, l.form_key, l.score_key,
+           count(l.item_value) as n_answered,
+           count(*) filter (where l.is_not_sure) as n_not_sure,
+           sum(l.item_value::decimal(18, 9))::double as value_sum
+    from answers as a
+    join answer_lookup as l using (item_code, answer_code)
     group by all
 ),
 item_scores as (
@@ -125,7 +115,8 @@ item_scores as (
         z.key_verification
     from administered as d
     join score_sizes as z using (instrument, form)
-    left join answer_sums as s on s.administered_id = d.administered_id and s.score_key = z.score_key
+    left join answer_sums as s
+      on s.source_row = d.source_row and s.slot = d.slot and s.form_key = z.form_key and s.score_key = z.score_key
 ),
 item_scored as (
     select
