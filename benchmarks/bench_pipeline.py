@@ -110,7 +110,7 @@ def part_run(config: str, out: str, reuse_from: str = "") -> dict:
     manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
     return {"total_s": total, "peak_mib": _peak_mib(), "stages": stages, "cpu_s": _cpu_s(),
             "costing_s": sum(result.timings.get(m, 0.0) for m in COSTING_MODELS),
-            "reused": manifest.get("reused", {}), "resource_rows": result.row_counts.get("int_resource_use", 0),
+            "reused": manifest.get("reused", {}), "resource_rows": result.row_counts.get("fct_resource_use", 0),
             "answers": result.row_counts.get("stg_questionnaire_answers", 0)}
 
 
@@ -154,12 +154,13 @@ def part_ingest(config: str, out: str) -> dict:
 
 
 def part_bare(database: str) -> dict:
-    """The bare DuckDB join of the run's resource rows with the unit costs, grouped by family × period."""
+    """The bare DuckDB join of the run's resource rows with the unit costs, grouped by family × period.
+    The rows are read from fct_resource_use (one row per item, as int_resource_use, which is a view)."""
     import duckdb
     con = duckdb.connect(database, read_only=True)
     sql = """
         select r.family_id, r.period, sum(r.quantity * m.multiplier * u.unit_cost_gbp) as cost_gbp, count(*) as n
-        from int_resource_use as r
+        from fct_resource_use as r
         join stg_code_map as m on m.source = r.source and m.source_code = r.resource_code
         join int_unit_costs_inflated as u on u.unit_cost_code = m.unit_cost_code and u.is_selected
         group by all"""
@@ -174,7 +175,7 @@ def part_pandas_costing(database: str) -> dict:
     import duckdb
     con = duckdb.connect(database, read_only=True)
     start = time.perf_counter()
-    items = con.execute("select family_id, period, source, resource_code, quantity from int_resource_use").df()
+    items = con.execute("select family_id, period, source, resource_code, quantity from fct_resource_use").df()
     code_map = con.execute("select source, source_code as resource_code, unit_cost_code, multiplier from stg_code_map").df()
     costs = con.execute("select unit_cost_code, unit_cost_gbp from int_unit_costs_inflated where is_selected").df()
     fetch = time.perf_counter() - start

@@ -71,6 +71,9 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
         "source_priority": (dict, {                # priority group -> sources, first present wins
             "ips_intervention": ["nspcc_activity"],
             "social_work": ["sau_log", "questionnaire"],
+            # placements, child protection plans, care proceedings: the child's social worker logs them
+            # authoritatively; like for like still applies (docs/costing.md "Children in care")
+            "children_in_care": ["sau_log", "questionnaire"],
             "other": ["questionnaire"],
         }),
         "parent_report_only": (bool, False),       # sensitivity: social work from parent report for all
@@ -228,6 +231,8 @@ def _costing_defaults(costing: dict[str, Any], library: Path | None) -> dict[str
     for site, value in out["site_multipliers"].items():
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
             raise ConfigError(f"[costing] site_multipliers.{site} = {value!r}: expected a positive number")
+    # a group the study's source_priority leaves out keeps its default order: never left uncosted
+    out["source_priority"] = SCHEMA["costing"]["source_priority"][1] | out["source_priority"]
     for group, sources in out["source_priority"].items():
         if not isinstance(sources, list) or any(s not in SOURCES for s in sources):
             raise ConfigError(f"[costing] source_priority.{group} = {sources!r}: expected a list of sources")

@@ -116,9 +116,15 @@ def _lit(text: str) -> str:
 
 def render_data_dictionary(con: duckdb.DuckDBPyConnection) -> str:
     """Markdown of every documented table of a run's database, its comment and its columns."""
+    # views too: an intermediate a user may query but the run need not store (int_resource_use)
     rows = con.execute("""
+        with relations as (
+            select schema_name, table_name, comment from duckdb_tables()
+            union all
+            select schema_name, view_name, comment from duckdb_views() where not internal
+        )
         select t.table_name, t.comment, c.column_name, c.data_type, c.comment
-        from duckdb_tables() t join duckdb_columns() c using (table_name, schema_name)
+        from relations t join duckdb_columns() c using (table_name, schema_name)
         where t.schema_name = 'main'
         order by t.table_name, c.column_index""").fetchall()
     order = {"dim_": 0, "fct_": 1, "audit_": 2, "int_": 3, "stg_": 4, "ref_": 5, "run_settings": 6}

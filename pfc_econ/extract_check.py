@@ -208,7 +208,10 @@ def _unmapped_codes(con, source: str, unit_costs_dir: Path) -> list[Finding]:
     codes = {
         "nspcc_activity": """select case when activity_type = 'direct_support' then 'direct_support:' || support_type
                                     else staff_role end as code from chk_nspcc_activity""",
-        "sau_log": "select unnest(attendees) as code from chk_sau_log",
+        # attendee roles, and the contact_type of a status entry (placement, plan, proceedings: no attendees)
+        "sau_log": """select unnest(attendees) as code from chk_sau_log
+                      union all
+                      select contact_type from chk_sau_log where child_id is not null and coalesce(len(attendees), 0) = 0""",
         "questionnaire": """select service as code from chk_questionnaire_answers
                             where block = 'service_use' and field not like '%\\_any' escape '\\'
                               and answer_code > 0 and not has_error""",

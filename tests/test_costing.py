@@ -230,9 +230,11 @@ def test_like_for_like_base_case_costs_social_work_from_parent_report(costed):
     sources = con.execute("""select distinct analysis, arm, priority_group, source, source_rule, sources_not_costed
                              from fct_costing_sources where period = 'follow_up' order by all""").fetchall()
     assert sources == [
+        ("base_case", "IPS", "children_in_care", "questionnaire", "source covers both arms", []),
         ("base_case", "IPS", "ips_intervention", "nspcc_activity", "source covers the arm", []),
         ("base_case", "IPS", "other", "questionnaire", "source covers both arms", []),
         ("base_case", "IPS", "social_work", "questionnaire", "source covers both arms", []),
+        ("base_case", "SAU", "children_in_care", "questionnaire", "source covers both arms", []),
         ("base_case", "SAU", "other", "questionnaire", "source covers both arms", []),
         ("base_case", "SAU", "social_work", "questionnaire", "source covers both arms", ["sau_log"])]
     agreement = con.execute("""select parent_reported_contacts, logged_contacts, chosen_source from fct_source_agreement
@@ -321,3 +323,22 @@ def test_blank_gate_as_zero_is_a_sensitivity_not_the_default(make_study, run_stu
     assert assumed.execute("""select quantity, missing_reason from fct_resource_use
                               where source_record_id = 'R_b002t1:su_gp_surgery_contacts'""").fetchone() == (
         0.0, "gate_and_quantity_blank_assumed_zero")
+
+
+def test_money_totals_are_exact_and_do_not_depend_on_the_order_of_the_items():
+    """sql/macros.sql pfc_sum_gbp: totals are summed in fixed point, exactly, so the order in which
+    parallel aggregation adds the items cannot change a penny; £239.825 and £1.005 (doubles just
+    below the half penny) round to £239.83 and £1.01, where rounding the double gives £239.82, £1.00."""
+    from decimal import Decimal
+
+    import duckdb
+
+    from pfc_econ.models import run_macros
+
+    con = duckdb.connect()
+    run_macros(con)
+    one = "select round(pfc_sum_gbp(x), 2)::double, round(sum(x), 2) from (values (?::double)) t(x)"
+    assert con.execute(one, [239.825]).fetchone() == (239.83, 239.82)
+    assert con.execute(one, [1.005]).fetchone() == (1.01, 1.0)
+    exact = con.execute("select pfc_sum_gbp(x) from (values (0.1::double), (0.2), (0.305)) t(x)").fetchone()[0]
+    assert exact == Decimal("0.605")

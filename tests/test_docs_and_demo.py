@@ -69,8 +69,8 @@ def test_demo_reconciles_and_quarantines_the_planted_faults(demo):
     assert demo.execute("select source_table, record_id, rules from stg_quarantine order by 1, 2").fetchall() == [
         ("nspcc_activity", "NSPCC-0000028", ["out_of_range"]),
         ("nspcc_activity", "NSPCC-0000103", ["unknown_family"]),
-        ("sau_log", "SAU-0000020", ["not_allowed"]),
-        ("sau_log", "SAU-0000042", ["unknown_family"])]
+        ("sau_log", "SAU-0000021", ["not_allowed"]),
+        ("sau_log", "SAU-0000045", ["unknown_family"])]
     assert demo.execute("select list(value order by value::int) from audit_issues where field = 'parent_age'").fetchone()[0] == [
         "4", "9", "13"]
     counts = demo.execute("select arm, site, count(*), count(*) filter (where is_withdrawn) from dim_family "
@@ -139,3 +139,13 @@ def test_family_costs_have_one_row_per_family_period_perspective(demo):
     # every costed row points at a unit-cost row of the library
     assert demo.execute("""select count(*) from fct_resource_use r left join stg_unit_costs u using (unit_cost_id)
                            where r.cost_gbp is not null and u.unit_cost_id is null""").fetchone()[0] == 0
+
+
+def test_export_order_keys_are_unique(demo):
+    """pfc_econ/exports.py sorts a table with an ORDER_KEYS entry by that key alone: the order is
+    total (identical inputs, identical files) only if the key is unique."""
+    from pfc_econ.exports import ORDER_KEYS
+    for table, key in ORDER_KEYS.items():
+        cols = ", ".join(key)
+        n, distinct = demo.execute(f"select count(*), count(distinct ({cols})) from {table}").fetchone()
+        assert n > 0 and n == distinct, table

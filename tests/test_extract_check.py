@@ -150,3 +150,23 @@ def test_questionnaire_answer_codes_are_checked(tmp_path, study):
     assert (report.verdict, report.exit_status) == ("reject", 1)
     assert [(f.check, f.field, f.sample_values) for f in report.findings if f.severity == "error"] == [
         ("not_allowed", "ghq_1", ("7",))]
+
+
+def test_sau_status_entries_are_checked_for_a_unit_cost(tmp_path, make_study):
+    # contracts/sau_log.toml status entries are costed by their contact_type (docs/costing.md "Children
+    # in care"): a library whose code map lacks one reports it, as for an attendee role.
+    import shutil
+
+    from pfc_econ.paths import UNIT_COSTS_DIR
+    library = tmp_path / "library"
+    shutil.copytree(UNIT_COSTS_DIR, library, ignore=shutil.ignore_patterns("versions"))
+    lines = (library / "code_map.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (library / "code_map.csv").write_text("".join(l for l in lines if not l.startswith("sau_log,placement_kinship,")),
+                                          encoding="utf-8")
+    study = make_study()
+    status = {**SAU[0], "log_id": "S2", "contact_type": "placement_kinship", "duration_minutes": "", "attendees": "",
+              "referral_to": "", "child_id": "PFC-B-002-C1", "end_date": ""}
+    path = write_csv(tmp_path / "sau.csv", [SAU[0], status], list(SAU[0]) + ["child_id", "end_date"])
+    found = [f for f in check_extract("sau_log", path, config=study, unit_costs_dir=library).findings
+             if f.check == "no_unit_cost"]
+    assert [f.message for f in found] == ["code 'placement_kinship' (1 record(s)) has no row in unit_costs/code_map.csv"]

@@ -83,7 +83,7 @@ ROW_DAMAGE = {
     "sau_family_of_ips_arm": ("sau_log", _sau("S10", "PFC-B-001"), ["family_of_other_arm"]),
     "sau_family_not_randomised": ("sau_log", _sau("S11", "PFC-Z-001"), ["unknown_family"]),
     "sau_duration_infinity": ("sau_log", _sau("S12", "PFC-B-002", duration_minutes="Infinity"),
-                              ["invalid_type"]),
+                              ["invalid_type", "contact_without_duration"]),
     "sau_unknown_attendee": ("sau_log", _sau("S13", "PFC-B-002", attendees="social_worker;wizard"), ["not_allowed"]),
     "sau_unknown_contact_type": ("sau_log", _sau("S14", "PFC-B-002", contact_type="party"), ["not_allowed"]),
     "sau_blank_log_id": ("sau_log", _sau("", "PFC-B-002"), ["missing_required"]),
@@ -199,8 +199,8 @@ def damaged_formats(tmp_path_factory):
 @pytest.mark.parametrize("source, source_row, rules", [
     ("nspcc_activity", 4, ["invalid_type", "contact_minutes_missing"]),   # xlsx: 'inf' in a number column
     ("nspcc_activity", 5, ["family_of_other_arm"]),                       # xlsx: an SAU family's record
-    ("sau_log", 2, ["invalid_type"]),                                     # Parquet: float inf minutes
-    ("sau_log", 3, ["invalid_type"]),                                     # Parquet: float NaN minutes
+    ("sau_log", 2, ["invalid_type", "contact_without_duration"]),                                     # Parquet: float inf minutes
+    ("sau_log", 3, ["invalid_type", "contact_without_duration"]),                                     # Parquet: float NaN minutes
     ("randomisation", 4, ["randomised_in_future"]),                       # .sav: 2099 randomisation
     ("randomisation", 5, ["missing_required"]),                           # .sav: arm left blank
 ])

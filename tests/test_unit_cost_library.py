@@ -20,7 +20,7 @@ UNIT_COST_COLUMNS = [
 ]
 INDEX_COLUMNS = ["index_code", "price_year", "index_value", "base", "vintage", "source", "verification"]
 CODE_MAP_COLUMNS = ["source", "source_code", "quantity_unit", "unit_cost_code", "multiplier", "category",
-                    "priority_group", "is_transfer", "note"]
+                    "priority_group", "is_transfer", "note", "net_of"]
 PERSPECTIVE_COLUMNS = ["perspective", "sector", "is_included", "source"]
 
 UNITS = {"hour", "contact_hour", "contact", "night", "item", "minute", "attendance", "call", "session", "spell", "day",
@@ -28,7 +28,9 @@ UNITS = {"hour", "contact_hour", "contact", "night", "item", "minute", "attendan
 SECTORS = {"nhs", "la_social_care", "education", "police", "justice", "third_sector", "out_of_pocket", "intervention"}
 VERIFICATION = {"primary", "secondary", "derived", "assumption", "recalled", "not_found"}
 CATEGORIES = {"primary_care", "community_health", "hospital", "mental_health", "social_care", "education",
-              "third_sector", "police", "ips_intervention", "direct_support"}
+              "third_sector", "police", "ips_intervention", "direct_support",
+              # issue 10 scope (docs/costing.md "Children in care", "Out-of-pocket spending and time off work")
+              "children_in_care", "child_protection", "care_proceedings", "out_of_pocket", "time_off_work"}
 PRICE_YEAR = re.compile(r"^(\d{4})/(\d{2})$")
 ONE_SIXTIETH = 1 / 60
 
@@ -48,6 +50,8 @@ REQUIRED_CODES = {
         "talking_therapies", "speech_language_therapy", "social_worker_visit", "family_support_worker",
         "cin_meeting", "child_protection_conference", "early_years_setting", "educational_psychologist",
         "food_bank", "parenting_programme", "home_start_volunteer", "domestic_abuse_service", "police_contact", "ips_team",
+        "hospital_admission", "foster_care", "kinship_care", "residential_care", "child_protection_plan",
+        "care_proceedings", "out_of_pocket", "time_off_work",
     },
     "nspcc_activity": {
         "clinical_psychologist", "child_psychiatrist", "social_worker", "family_engagement_worker", "team_manager",
@@ -57,6 +61,7 @@ REQUIRED_CODES = {
     "sau_log": {
         "social_worker", "team_manager", "health_visitor", "teacher", "nursery_worker", "gp", "police_officer",
         "family_support_worker", "school_nurse", "camhs_clinician", "midwife", "housing_officer", "other",
+        "placement_foster", "placement_kinship", "placement_residential", "child_protection_plan", "care_proceedings",
     },
 }
 QUESTIONNAIRE_UNITS = {
@@ -68,7 +73,13 @@ QUESTIONNAIRE_UNITS = {
     "child_protection_conference": "meetings", "early_years_setting": "hours",
     "educational_psychologist": "contacts", "food_bank": "parcels", "parenting_programme": "sessions",
     "home_start_volunteer": "visits", "domestic_abuse_service": "contacts", "police_contact": "incidents", "ips_team": "contacts",
+    "hospital_admission": "admissions", "foster_care": "nights", "kinship_care": "nights", "residential_care": "nights",
+    "child_protection_plan": "days", "care_proceedings": "cases", "out_of_pocket": "gbp", "time_off_work": "hours",
 }
+# SAU log status entries (contracts/sau_log.toml): unit and category by type
+SAU_STATUS = {"placement_foster": ("nights", "children_in_care"), "placement_kinship": ("nights", "children_in_care"),
+              "placement_residential": ("nights", "children_in_care"), "child_protection_plan": ("days", "child_protection"),
+              "care_proceedings": ("cases", "care_proceedings")}
 SAU_CATEGORIES = {
     "health_visitor": "community_health", "teacher": "education", "nursery_worker": "education",
     "police_officer": "police", "gp": "primary_care", "camhs_clinician": "mental_health",
@@ -255,6 +266,8 @@ def test_code_map_units_and_categories(code_map):
                 assert (m["quantity_unit"], m["category"], m["multiplier"]) == ("gbp", "direct_support", "1")
             else:
                 assert (m["quantity_unit"], m["category"]) == ("minutes", "ips_intervention")
+        elif m["source"] == "sau_log" and m["source_code"] in SAU_STATUS:
+            assert (m["quantity_unit"], m["category"], m["priority_group"]) == SAU_STATUS[m["source_code"]] + ("children_in_care",)
         elif m["source"] == "sau_log":
             assert m["quantity_unit"] == "minutes"
             assert m["category"] == SAU_CATEGORIES.get(m["source_code"], "social_care"), m["source_code"]
@@ -290,7 +303,7 @@ def test_perspectives(perspectives, unit_costs):
 
 def test_settings(settings, indices):
     assert re.fullmatch(r"\d{4}\.\d+\.\d+", settings["version"])
-    assert settings["version"] == "2026.12.1"
+    assert settings["version"] == "2026.12.2"
     assert settings["default_price_year"] == "2023/24"
     assert any(r["price_year"] == settings["default_price_year"] for r in indices)
     sens = settings["non_contact_time"]["sensitivity"]
@@ -572,6 +585,7 @@ def test_config_selects_a_library_version(tmp_path):
 
     old = parse({"version": "2026.11.0"}).sources["unit_costs"].path
     assert old == FROZEN and library_version(old) == "2026.11.0"
+    assert library_version(parse({"version": "2026.12.2"}).sources["unit_costs"].path) == "2026.12.2"
     assert library_version(parse({"version": "2026.12.1"}).sources["unit_costs"].path) == "2026.12.1"
     assert library_version(parse({"version": "2026.12.0"}).sources["unit_costs"].path) == "2026.12.0"
     with pytest.raises(ConfigError, match="no such unit-cost library"):

@@ -107,11 +107,12 @@ def sau_faults(d: dict, fam: Families, spine: Families, rng, file: str) -> list[
         return out
     # The last contact of a family with a follow-up questionnaire, 12 days after it.
     has_t2 = fam.family_id[~np.isnat(fam.t2)]
-    rows = np.flatnonzero(np.isin(d["family_id"].astype(str), has_t2.astype(str)))
+    is_contact = np.array([c is None for c in d["child_id"]])      # not a status entry (placement, plan)
+    rows = np.flatnonzero(np.isin(d["family_id"].astype(str), has_t2.astype(str)) & is_contact)
     outside = -1
     if len(rows):
         fid = d["family_id"][rows[-1]]
-        row = outside = int(np.flatnonzero(d["family_id"] == fid)[-1])
+        row = outside = int(np.flatnonzero((d["family_id"] == fid) & is_contact)[-1])
         fi = int(np.flatnonzero(fam.family_id == fid)[0])
         d["contact_date"][row] = fam.window_end[fi] + 12
         out.append(_record(file, d, "log_id", row, "contact_date", d["contact_date"][row],

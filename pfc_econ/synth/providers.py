@@ -11,14 +11,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .spine import Families
+from .spine import LOOP, Families
 
 BLANK = -1
 NSPCC_COLUMNS = ("record_id", "contact_id", "family_id", "contact_date", "activity_type",
                  "staff_role", "contact_minutes", "travel_minutes", "mode", "attendance",
                  "support_type", "support_amount_gbp")
 SAU_COLUMNS = ("log_id", "family_id", "contact_date", "contact_type", "duration_minutes",
-               "travel_minutes", "attendees", "referral_to", "attendance")
+               "travel_minutes", "attendees", "referral_to", "attendance", "child_id", "end_date")
 # Home visits the family missed (dna) or that were cancelled: ILLUSTRATIVE synthetic shares, an
 # assumption; the rest attended (blank means attended in the contract).
 SAU_HOME_VISIT_ATTENDANCE = (("attended", 0.88), ("dna", 0.08), ("cancelled_notice", 0.02), ("cancelled_late", 0.02))
@@ -170,6 +170,50 @@ REFERRALS = ["none", None, "camhs", "early_help", "family_support", "housing",
 REFERRAL_P = [0.8, 0.05, 0.02, 0.04, 0.03, 0.02, 0.01, 0.02, 0.01]
 
 
+# Status entries the child's social worker logs (contracts/sau_log.toml): per child in the loop, the
+# chance over the family's window of a placement in care, a child protection plan and care
+# proceedings, the placement's type, and the spans in days. ILLUSTRATIVE synthetic rates, an
+# assumption (no published rate was read for children of 0-5 with a social worker): a small share
+# placed, mostly with foster carers; some on a plan; a few proceedings. Spans may start before
+# randomisation (an open placement or plan) and end after the window (logged open, end_date blank).
+SAU_PLACEMENT_P, SAU_PLAN_P, SAU_PROCEEDINGS_P = 0.03, 0.12, 0.02
+SAU_PLACEMENT_TYPES = (("placement_foster", 0.65), ("placement_kinship", 0.3), ("placement_residential", 0.05))
+SAU_PLACEMENT_DAYS, SAU_PLAN_DAYS = (14, 150), (60, 270)      # span lengths, uniform
+SAU_PLACEMENT_START, SAU_PLAN_START = -60, -90                 # earliest start, days from randomisation
+
+
+def _sau_status(fam: Families, start: np.ndarray, window: np.ndarray, rng: np.random.Generator) -> dict:
+    """One row per status entry (placement, plan, proceedings) of the SAU families' children.
+
+    Every draw is made for every child slot, present or not (common random numbers)."""
+    shape = (len(start), LOOP)
+    exists = fam.child_age >= 0
+    u = rng.random((3,) + shape)
+    kind = _pick(rng, np.array([k for k, _ in SAU_PLACEMENT_TYPES], dtype=object),
+                 [p for _, p in SAU_PLACEMENT_TYPES], shape)
+    high = np.maximum(window, 1)[:, None]
+    p_start = rng.integers(SAU_PLACEMENT_START, high, size=shape)
+    p_end = p_start + rng.integers(SAU_PLACEMENT_DAYS[0], SAU_PLACEMENT_DAYS[1] + 1, size=shape)
+    c_start = rng.integers(SAU_PLAN_START, high, size=shape)
+    c_end = c_start + rng.integers(SAU_PLAN_DAYS[0], SAU_PLAN_DAYS[1] + 1, size=shape)
+    issued = rng.integers(1, high + 1, size=shape)
+    parts = [(exists & (u[0] < SAU_PLACEMENT_P) & (p_end > 0), kind, p_start, p_end),
+             (exists & (u[1] < SAU_PLAN_P) & (c_end > 0), "child_protection_plan", c_start, c_end),
+             (exists & (u[2] < SAU_PROCEEDINGS_P), "care_proceedings", issued, None)]
+    out: dict[str, list] = {"f": [], "day": [], "type": [], "end": [], "child": []}
+    for mask, what, begin, end in parts:
+        f, k = np.nonzero(mask)
+        out["f"].append(f)
+        out["day"].append(begin[f, k])
+        out["type"].append(what[f, k] if isinstance(what, np.ndarray) else np.full(len(f), what, object))
+        # a span still open when the log is extracted (after the window) has a blank end_date
+        stop = np.full(len(f), -1) if end is None else np.where(end[f, k] > window[f], -1, end[f, k])
+        out["end"].append(stop)
+        out["child"].append(np.strings.add(np.strings.add(fam.family_id[f], "-C"),
+                                           fam.child_num[f, k].astype(str)).astype(object))
+    return {key: np.concatenate(v) for key, v in out.items()}
+
+
 def sau_log(fam: Families, rng: np.random.Generator, log_offset: int = 0) -> dict[str, np.ndarray]:
     sau = np.flatnonzero(fam.arm == "SAU")
     start = fam.randomised[sau]
@@ -210,8 +254,7 @@ def sau_log(fam: Families, rng: np.random.Generator, log_offset: int = 0) -> dic
     attendees = pc.binary_join_element_wise(*columns, ";", null_handling="skip")
 
     order = np.lexsort((day, f))
-    return {
-        "log_id": _ids("SAU-", log_offset, m),
+    contacts = {
         "family_id": fam.family_id[sau][f][order].astype(object),
         "contact_date": (start[f] + day)[order],
         "contact_type": ctype[order],
@@ -222,7 +265,25 @@ def sau_log(fam: Families, rng: np.random.Generator, log_offset: int = 0) -> dic
         "attendance": np.where(ctype[order] == "home_visit", _pick(
             rng, np.array([a for a, _ in SAU_HOME_VISIT_ATTENDANCE], dtype=object),
             [p for _, p in SAU_HOME_VISIT_ATTENDANCE], m), "attended").astype(object),
+        "child_id": np.full(m, None, object),
+        "end_date": np.full(m, np.datetime64("NaT"), "datetime64[D]"),
     }
+    st = _sau_status(fam.take(sau), start, window, rng)
+    k = len(st["f"])
+    blank = np.full(k, None, object)
+    status = {
+        "family_id": fam.family_id[sau][st["f"]].astype(object),
+        "contact_date": start[st["f"]] + st["day"],
+        "contact_type": st["type"].astype(object),
+        "duration_minutes": np.full(k, BLANK, np.int32), "travel_minutes": np.full(k, BLANK, np.int32),
+        "attendees": blank, "referral_to": blank, "attendance": blank, "child_id": st["child"],
+        "end_date": np.where(st["end"] < 0, np.datetime64("NaT"), start[st["f"]] + st["end"]).astype("datetime64[D]"),
+    }
+    # contacts and status entries together, by family then date (contacts first on a shared date)
+    both = {key: np.concatenate([contacts[key], status[key]]) for key in contacts}
+    fam_index = np.concatenate([f[order], st["f"]])
+    merged = np.lexsort((np.arange(m + k), both["contact_date"], fam_index))
+    return {"log_id": _ids("SAU-", log_offset, m + k)} | {key: v[merged] for key, v in both.items()}
 
 
 def to_table(d: dict[str, np.ndarray]) -> pa.Table:

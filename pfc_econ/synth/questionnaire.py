@@ -23,13 +23,22 @@ PARENT_USE = {
     "gp_surgery": (0.55, 1.0, 10), "gp_phone": (0.45, 0.8, 10), "practice_nurse": (0.2, 0.3, 6),
     "midwife": (0.08, 2.0, 12), "nhs111": (0.15, 0.3, 5), "walk_in_centre": (0.08, 0.2, 4),
     "ae_attendance": (0.12, 0.3, 4), "ambulance": (0.03, 0.1, 3), "outpatient": (0.15, 0.6, 8),
-    "inpatient": (0.03, 2.0, 21), "adult_mental_health": (0.2, 2.0, 14),
+    "hospital_admission": (0.03, 0.1, 4), "adult_mental_health": (0.2, 2.0, 14),
     "talking_therapies": (0.15, 3.0, 14), "social_worker_visit": (0.95, 4.0, 20),
     "family_support_worker": (0.35, 3.0, 20), "cin_meeting": (0.6, 0.6, 6),
     "child_protection_conference": (0.12, 0.1, 3), "food_bank": (0.2, 1.0, 8),
     "parenting_programme": (0.12, 4.0, 14), "home_start_volunteer": (0.08, 4.0, 14),
     "domestic_abuse_service": (0.1, 2.0, 12), "police_contact": (0.1, 0.3, 5),
+    # ILLUSTRATIVE synthetic rates, an assumption (no published rate was read): about half the
+    # families spend something of their own (GBP, whole pounds), a fifth of parents take time off work.
+    "out_of_pocket": (0.5, 25.0, 400), "time_off_work": (0.2, 6.0, 80),
 }
+# Hospital nights follow the admissions drawn just before them (questionnaire_services.csv lists
+# hospital_admission first): each admission stays overnight with this probability, then adds
+# Poisson extra nights; nights are never drawn apart from admissions (docs/costing.md "Hospital
+# stays": nights beyond the first of each admission are excess bed days). ILLUSTRATIVE.
+MAX_ADMISSIONS = 8   # admissions given nights (more are costed, their nights not drawn)
+NIGHTS_AFTER = {"inpatient": ("hospital_admission", 0.7, {"parent": 1.5, "child": 1.0}, 60)}
 # Child services by age band (<24 months, 24-59 months, 5+ years): ((p, extra), ...), cap.
 CHILD_USE = {
     "gp_surgery": (((0.55, 0.9), (0.5, 0.8), (0.3, 0.3)), 10),
@@ -40,11 +49,21 @@ CHILD_USE = {
     "ae_attendance": (((0.15, 0.3), (0.15, 0.3), (0.08, 0.2)), 4),
     "ambulance": (((0.02, 0.0), (0.02, 0.0), (0.01, 0.0)), 3),
     "outpatient": (((0.2, 0.6), (0.15, 0.5), (0.1, 0.4)), 8),
-    "inpatient": (((0.04, 1.5), (0.03, 1.5), (0.02, 1.0)), 14),
+    "hospital_admission": (((0.04, 0.1), (0.03, 0.1), (0.02, 0.1)), 4),
     "camhs": (((0.01, 0.5), (0.02, 1.0), (0.12, 2.0)), 12),
     "speech_language_therapy": (((0.02, 0.5), (0.12, 1.5), (0.06, 1.0)), 10),
     "early_years_setting": (((0.15, 60.0), (0.65, 110.0), (0.0, 0.0)), 300),
     "educational_psychologist": (((0.0, 0.0), (0.02, 0.2), (0.05, 0.5)), 4),
+    # Children in care, parent report (nights, days, sets): ILLUSTRATIVE synthetic rates, an assumption
+    # (no published rate was read for children of 0-5 with a social worker), the same as the synthetic
+    # SAU log's (providers.py) but drawn apart from it, so the two sources disagree child by child as
+    # real parent report and logs do: a small share placed (mostly foster care), some on a plan, a few
+    # proceedings. Caps keep nights inside a 6-month recall.
+    "foster_care": (((0.02, 40.0), (0.02, 40.0), (0.02, 40.0)), 183),
+    "kinship_care": (((0.01, 40.0), (0.01, 40.0), (0.01, 40.0)), 183),
+    "residential_care": (((0.0015, 30.0), (0.0015, 30.0), (0.0015, 30.0)), 183),
+    "child_protection_plan": (((0.12, 60.0), (0.12, 60.0), (0.12, 60.0)), 183),
+    "care_proceedings": (((0.02, 0.0), (0.02, 0.0), (0.02, 0.0)), 1),
 }
 DEFAULT_PARENT_USE = (0.1, 0.5, 6)
 # Services asked of every parent but used in one arm only: (arm, probability, extra mean, cap).
@@ -84,6 +103,16 @@ def _quantity(rng, p: np.ndarray, extra: np.ndarray, cap: int, recall: np.ndarra
         effect = whole * qty + rng.binomial(qty, frac)
         qty = np.where(treated, effect, qty)
     return qty
+
+
+def _nights(rng, admissions: np.ndarray, overnight: float, extra: float, cap: int) -> np.ndarray:
+    """Nights of the admissions drawn: each admission overnight with probability `overnight`, plus
+    Poisson(extra) further nights per overnight admission. The draws are the same whatever the
+    admissions (a fixed block per row), so the counterfactual worlds keep common random numbers."""
+    u = rng.random((MAX_ADMISSIONS, len(admissions)))
+    more = rng.poisson(extra, size=(MAX_ADMISSIONS, len(admissions)))
+    stay = (u < overnight) & (np.arange(MAX_ADMISSIONS)[:, None] < admissions[None, :])
+    return np.minimum((stay * (1 + more)).sum(axis=0), cap)
 
 
 def _gate(rng, qty: np.ndarray, asked: np.ndarray, profile: Profile) -> tuple[np.ndarray, np.ndarray]:
@@ -174,6 +203,7 @@ def responses(fam: Families, layout: Layout, profile: Profile, rng: np.random.Ge
 
     # --- parent service use -----------------------------------------------------------------
     everyone = np.ones(n, dtype=bool)
+    drawn: dict[str, np.ndarray] = {}   # quantities used, before the respondent blanks any
     for svc in layout.parent_services:
         if svc.service in ARM_ONLY_PARENT_USE:
             arm, p, extra, cap = ARM_ONLY_PARENT_USE[svc.service]
@@ -181,9 +211,14 @@ def responses(fam: Families, layout: Layout, profile: Profile, rng: np.random.Ge
             qty = _quantity(rng, np.where(in_arm, p, 0.0), np.full(n, extra), cap, recall, treated, 1.0)
             d[f"su_{svc.service}_any"], d[f"su_{svc.service}_{svc.unit}"] = _gate(rng, qty, everyone, profile)
             continue
-        p, extra, cap = PARENT_USE.get(svc.service, DEFAULT_PARENT_USE)
-        qty = _quantity(rng, np.full(n, p), np.full(n, extra), cap, recall, treated,
-                        profile.service_use_factor)
+        if svc.service in NIGHTS_AFTER:
+            after, overnight, extra, cap = NIGHTS_AFTER[svc.service]
+            qty = _nights(rng, drawn[after], overnight, extra["parent"], cap)
+        else:
+            p, extra, cap = PARENT_USE.get(svc.service, DEFAULT_PARENT_USE)
+            qty = _quantity(rng, np.full(n, p), np.full(n, extra), cap, recall, treated,
+                            profile.service_use_factor)
+        drawn[svc.service] = qty
         d[f"su_{svc.service}_any"], d[f"su_{svc.service}_{svc.unit}"] = _gate(rng, qty, everyone, profile)
 
     # --- parent instruments: latent level per parent, a little better at follow-up -----------
@@ -226,11 +261,16 @@ def responses(fam: Families, layout: Layout, profile: Profile, rng: np.random.Ge
 
         band = np.select([age < 24, age < 60], [0, 1], 2)
         for svc in layout.child_services:
-            bands, cap = CHILD_USE.get(svc.service, DEFAULT_CHILD_USE)
-            table = np.array(bands)
-            qty = _quantity(rng, table[band, 0], table[band, 1], cap, recall, treated,
-                            profile.service_use_factor)
+            if svc.service in NIGHTS_AFTER:
+                after, overnight, extra, cap = NIGHTS_AFTER[svc.service]
+                qty = _nights(rng, drawn[after], overnight, extra["child"], cap)
+            else:
+                bands, cap = CHILD_USE.get(svc.service, DEFAULT_CHILD_USE)
+                table = np.array(bands)
+                qty = _quantity(rng, table[band, 0], table[band, 1], cap, recall, treated,
+                                profile.service_use_factor)
             qty = np.where(exists, qty, 0)
+            drawn[svc.service] = qty
             d[f"{prefix}su_{svc.service}_any"], d[f"{prefix}su_{svc.service}_{svc.unit}"] = \
                 _gate(rng, qty, exists, profile)
 

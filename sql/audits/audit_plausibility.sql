@@ -4,7 +4,7 @@
 -- before randomisation, a provider record outside the family's follow-up window (before
 -- randomisation, after withdrawal or after the follow-up maximum), and provider records of the
 -- other arm's families. Same columns as audit_issues, which includes these rows.
--- upstream: dim_family, int_family_windows, stg_questionnaire, stg_nspcc_activity, stg_sau_log, run_settings
+-- upstream: dim_family, int_family_windows, stg_questionnaire, stg_nspcc_activity, stg_sau_log, stg_code_map, run_settings
 create or replace table audit_plausibility as
 with families as (
     select f.*, w.follow_up_end_date as window_end_date
@@ -17,12 +17,17 @@ questionnaire_dates as (
 -- the arms each provider source covers, as the study config declares them ([sources.<name>] arms)
 provider_records as (
     select 'nspcc_activity' as source, record_id, source_row, family_id, activity_date,
-           from_json(getvariable('costing.source_arms')::json -> 'nspcc_activity', '["VARCHAR"]') as covers_arms
+           from_json(getvariable('costing.source_arms')::json -> 'nspcc_activity', '["VARCHAR"]') as covers_arms,
+           null::date as span_end_date
     from stg_nspcc_activity
     union all
-    select 'sau_log', record_id, source_row, family_id, activity_date,
-           from_json(getvariable('costing.source_arms')::json -> 'sau_log', '["VARCHAR"]')
-    from stg_sau_log
+    -- an SAU placement or plan (a span in nights or days, docs/costing.md "Children in care") that
+    -- started before randomisation is inside the window while it is open after it
+    select 'sau_log', s.record_id, s.source_row, s.family_id, s.activity_date,
+           from_json(getvariable('costing.source_arms')::json -> 'sau_log', '["VARCHAR"]'),
+           case when m.quantity_unit in ('nights', 'days') then coalesce(s.end_date, '9999-12-31'::date) end
+    from stg_sau_log as s
+    left join stg_code_map as m on m.source = 'sau_log' and m.source_code = s.contact_type
 ),
 questionnaire_issues as (
     select 'questionnaire' as source, 'questionnaire' as source_table, response_id as record_id, source_row,
@@ -47,7 +52,7 @@ provider_issues as (
                || f.window_end_date || ': kept, not costed in a period',
            p.activity_date::varchar
     from provider_records as p join families as f using (family_id)
-    where p.activity_date <= f.randomised_date or p.activity_date > f.window_end_date
+    where coalesce(p.span_end_date, p.activity_date) <= f.randomised_date or p.activity_date > f.window_end_date
     union all
     select p.source, p.source, p.record_id, p.source_row, 'contact_date', 'after_withdrawal', 'warning',
            'record dated after the family withdrew on ' || f.withdrawn_date, p.activity_date::varchar

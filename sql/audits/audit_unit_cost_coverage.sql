@@ -1,7 +1,7 @@
 -- audit_unit_cost_coverage: one row per code seen in the data (questionnaire services with a
--- quantity above zero, NSPCC staff roles and direct_support:<type>, SAU attendee roles): records and
--- families using it, its mapping, base unit cost and inflation path from the unit cost's price year
--- to the study's target price year. is_covered is false, with the problem, when any link is missing:
+-- quantity above zero, NSPCC staff roles and direct_support:<type>, SAU attendee roles and status
+-- entry types): records and families using it, its mapping, base unit cost and inflation path from
+-- the unit cost's price year to the study's target price year. is_covered is false, with the problem, when any link is missing:
 -- those records cannot be costed.
 -- upstream: stg_questionnaire_answers, stg_nspcc_activity, stg_sau_log, stg_code_map, stg_unit_costs,
 -- stg_inflation_indices, run_settings
@@ -18,6 +18,11 @@ with seen as (
     union all
     select 'sau_log', unnest(attendees), family_id, record_id
     from stg_sau_log
+    union all
+    -- status entries (placement, plan, proceedings: no attendees) are costed by their contact_type
+    select 'sau_log', contact_type, family_id, record_id
+    from stg_sau_log
+    where child_id is not null and coalesce(len(attendees), 0) = 0
 ),
 codes as (
     select source, source_code, count(distinct record_key) as n_records, count(distinct family_id) as n_families

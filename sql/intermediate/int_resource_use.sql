@@ -4,7 +4,7 @@
 -- and an SAU log entry's attendee (meetings cost every attendee) or the social worker's travel.
 -- upstream: dim_family, int_family_windows, stg_questionnaire, stg_questionnaire_children, stg_questionnaire_answers,
 -- chk_questionnaire_children, contract_columns, stg_nspcc_activity, stg_sau_log, stg_code_map, int_unit_costs_inflated
-create or replace table int_resource_use as
+create or replace view int_resource_use as
 with families as (
     select * from dim_family
 ),
@@ -73,35 +73,23 @@ response_persons as (
     union all
     select response_id, slot, null, true from rejected_children
 ),
-asked as (
-    select
-        r.response_id, r.family_id, p.person_id, p.slot, p.is_rejected_block, r.timepoint,
-        r.assessment_date, r.recall_months,
-        g.service, g.quantity_column, g.quantity_unit, g.counted_per,
-        a.gate_answer,
-        a.quantity_answer
-    from responses as r
-    join response_persons as p using (response_id)
-    join gate_and_quantity as g on g.slot = p.slot
-    left join answered as a on a.response_id = r.response_id and a.slot = p.slot and a.service = g.service
-),
 -- One window: a follow-up recall ('in the last N months', the N months up to the assessment) is
 -- pro-rated to the days that fall inside the family's window (the day after randomisation to the
 -- window end), and extrapolated to the whole window only with costing.extrapolate_follow_up_recall.
--- Baseline recall is the pre_baseline period itself.
-dated as (
+-- Baseline recall is the pre_baseline period itself. Worked out once per response: every answer of
+-- a response shares its recall period.
+recalls as (
     select
-        a.*,
-        case a.timepoint when 'baseline' then 'pre_baseline' else 'follow_up' end as period_asked,
-        (a.assessment_date - to_months(a.recall_months))::date as recall_start_date,
-        a.assessment_date - (a.assessment_date - to_months(a.recall_months))::date as recall_days,
+        r.response_id, r.family_id, r.assessment_date, r.recall_months,
+        case r.timepoint when 'baseline' then 'pre_baseline' else 'follow_up' end as period_asked,
+        r.assessment_date - (r.assessment_date - to_months(r.recall_months))::date as recall_days,
         w.window_days,
-        greatest(0, least(a.assessment_date, w.window_end_date)
-                    - greatest((a.assessment_date - to_months(a.recall_months))::date, w.randomised_date)) as overlap_days
-    from asked as a
+        greatest(0, least(r.assessment_date, w.window_end_date)
+                    - greatest((r.assessment_date - to_months(r.recall_months))::date, w.randomised_date)) as overlap_days
+    from responses as r
     join windows as w using (family_id)
 ),
-questionnaire_items as (
+response_windows as (
     select
         *,
         case when period_asked = 'pre_baseline' or overlap_days > 0 then period_asked end as period,
@@ -110,64 +98,101 @@ questionnaire_items as (
         case when period_asked = 'pre_baseline' then 1.0 else overlap_days / recall_days end as prorate_factor,
         case when period_asked = 'follow_up' and getvariable('costing.extrapolate_follow_up_recall')
                   and overlap_days > 0 and overlap_days < window_days
-             then window_days / overlap_days else 1.0 end as extrapolation_factor,
-        case when quantity_answer is not null then quantity_answer
-             when gate_answer = 2 then 0
+             then window_days / overlap_days else 1.0 end as extrapolation_factor
+    from recalls
+),
+questionnaire_items as (
+    select
+        p.response_id, p.slot, p.person_id, p.is_rejected_block,
+        g.service, g.quantity_column, g.quantity_unit, g.counted_per,
+        case when a.quantity_answer is not null then a.quantity_answer
+             when a.gate_answer = 2 then 0
              -- sensitivity only: read a skipped service as not used (completion fatigue)
-             when gate_answer is null and getvariable('costing.blank_gate_as_zero') then 0 end as reported_quantity,
-        case when is_rejected_block then 'child_block_rejected'
-             when quantity_answer is not null or gate_answer = 2 then null
-             when gate_answer = 1 then 'blank_after_yes'
+             when a.gate_answer is null and getvariable('costing.blank_gate_as_zero') then 0 end as reported_quantity,
+        case when p.is_rejected_block then 'child_block_rejected'
+             when a.quantity_answer is not null or a.gate_answer = 2 then null
+             when a.gate_answer = 1 then 'blank_after_yes'
              -- not missing under the sensitivity rule, but said so: the zero is an assumption
              when getvariable('costing.blank_gate_as_zero') then 'gate_and_quantity_blank_assumed_zero'
              else 'gate_and_quantity_blank' end as missing_reason
-    from dated
+    from response_persons as p
+    join gate_and_quantity as g on g.slot = p.slot
+    left join answered as a on a.response_id = p.response_id and a.slot = p.slot and a.service = g.service
+),
+-- Hospital stays (docs/costing.md "Hospital stays"): a code whose code-map row names net_of is
+-- costed net of that code's answer by the same person in the same response, never below 0
+-- (inpatient nights net of admissions = nights beyond the first of each spell).
+net_of_codes as (
+    select source_code, net_of from stg_code_map where source = 'questionnaire' and net_of is not null
+),
+netted as (
+    select
+        q.*,
+        case when m.net_of is null or q.reported_quantity = 0 then q.reported_quantity
+             -- (greatest ignores a null: an unknown admission count leaves the nights unknown)
+             when n.reported_quantity is null or n.is_rejected_block then null
+             else greatest(q.reported_quantity - n.reported_quantity, 0) end as costed_quantity,
+        case when m.net_of is null or q.missing_reason is not null or q.reported_quantity = 0 then q.missing_reason
+             when n.reported_quantity is null or n.is_rejected_block then 'net_of_answer_unknown' end as netted_missing_reason
+    from questionnaire_items as q
+    left join net_of_codes as m on m.source_code = q.service
+    left join questionnaire_items as n
+        on m.net_of is not null and n.response_id = q.response_id and n.slot = q.slot and n.service = m.net_of
 ),
 -- Two respondents: a service counted per child or per family is costed from one response only,
 -- chosen by costing.respondent_rule; the other respondents' answers are kept, marked
 -- is_duplicate_report, and reported in audit_costing (docs/costing.md "Two respondents").
+-- Responses are ranked per counted unit (the family, a child, the respondent) rather than per
+-- answer: every response asks each block the same services (the contract generates them per
+-- block), so a response's rank for a unit is the rank of each of its answers for that unit.
 response_missing as (
     select response_id, count(*) filter (where reported_quantity is null or is_rejected_block) as n_missing
     from questionnaire_items
     group by response_id
 ),
-ranked as (
+response_units as (
     select
-        q.*,
-        case q.counted_per when 'family' then q.family_id
-                           when 'child' then coalesce(q.person_id, q.response_id || ':' || q.slot)
-                           else q.response_id || ':' || q.person_id end as counted_unit,
+        p.response_id, p.slot, c.counted_per, w.family_id, w.period_asked, w.period, w.assessment_date,
+        case c.counted_per when 'family' then w.family_id
+                           when 'child' then coalesce(p.person_id, p.response_id || ':' || p.slot)
+                           else p.response_id || ':' || p.person_id end as counted_unit
+    from response_persons as p
+    join (select distinct slot, counted_per from gate_and_quantity) as c using (slot)
+    join response_windows as w using (response_id)
+),
+unit_ranks as (
+    select
+        u.response_id, u.slot, u.counted_per,
         row_number() over (
-            partition by q.family_id, q.period_asked, q.service, q.counted_per,
-                         case q.counted_per when 'family' then q.family_id
-                                            when 'child' then coalesce(q.person_id, q.response_id || ':' || q.slot)
-                                            else q.response_id || ':' || q.person_id end
-            order by q.period is null,
+            partition by u.family_id, u.period_asked, u.counted_per, u.counted_unit
+            order by u.period is null,
                      case when getvariable('costing.respondent_rule') = 'most_complete' then m.n_missing else 0 end,
-                     q.assessment_date, q.response_id) as respondent_rank
-    from questionnaire_items as q
+                     u.assessment_date, u.response_id, u.slot) as respondent_rank
+    from response_units as u
     join response_missing as m using (response_id)
 ),
 questionnaire_rows as (
     select
-        family_id, person_id, 'questionnaire' as source, period, null::date as activity_date,
-        assessment_date as price_date,
-        service as resource_code, 'reported_use' as item_kind, null::varchar as activity_type,
+        w.family_id, q.person_id, 'questionnaire' as source, w.period, null::date as activity_date,
+        w.assessment_date as price_date,
+        q.service as resource_code, 'reported_use' as item_kind, null::varchar as activity_type,
         null::varchar as attendance,
-        reported_quantity * prorate_factor * extrapolation_factor as quantity,
-        quantity_unit,
-        response_id as record_group_id,
-        response_id || ':' || quantity_column as source_record_id,
-        reported_quantity is null or is_rejected_block as is_missing_quantity,
-        missing_reason,
-        recall_months, covered_days, period_days,
-        reported_quantity as reported_quantity,
-        prorate_factor,
-        extrapolation_factor,
-        extrapolation_factor > 1 as is_extrapolated,
-        counted_per,
-        respondent_rank > 1 as is_duplicate_report
-    from ranked
+        q.costed_quantity * w.prorate_factor * w.extrapolation_factor as quantity,
+        q.quantity_unit,
+        q.response_id as record_group_id,
+        q.response_id || ':' || q.quantity_column as source_record_id,
+        q.costed_quantity is null or q.is_rejected_block as is_missing_quantity,
+        q.netted_missing_reason as missing_reason,
+        w.recall_months, w.covered_days, w.period_days,
+        q.reported_quantity as reported_quantity,
+        w.prorate_factor,
+        w.extrapolation_factor,
+        w.extrapolation_factor > 1 as is_extrapolated,
+        q.counted_per,
+        k.respondent_rank > 1 as is_duplicate_report
+    from netted as q
+    join response_windows as w using (response_id)
+    join unit_ranks as k using (response_id, slot, counted_per)
 ),
 -- NSPCC and SAU log: the attendance rule (unit_costs/settings.toml [attendance]) turns a DNA or a
 -- cancellation into shares of contact and travel time, the same for both logs.
@@ -223,6 +248,35 @@ sau_rows as (
     where travel_minutes > 0
       and 'social_worker' in (select source_code from travel_not_in_unit_cost where source = 'sau_log')
 ),
+-- SAU log status entries (docs/costing.md "Children in care"): an entry whose contact_type has a
+-- code-map row is a child's placement, plan or proceedings, not a contact. A placement or a plan
+-- (nights, days) costs the nights from its contact_date to its end_date (blank: still open) that fall
+-- inside the window; proceedings (cases) cost one, placed by date like any record.
+sau_status as (
+    select s.*, m.quantity_unit, w.randomised_date, w.window_start_date, w.window_end_date,
+           m.quantity_unit in ('nights', 'days') as is_span,
+           greatest(0, least(coalesce(s.end_date, w.window_end_date), w.window_end_date)
+                       - greatest(s.activity_date, w.randomised_date)) as nights_in_window
+    from sau as s
+    join stg_code_map as m on m.source = 'sau_log' and m.source_code = s.contact_type
+    join windows as w using (family_id)
+),
+sau_status_placed as (
+    select
+        family_id, child_id as person_id, 'sau_log' as source,
+        case when is_span and nights_in_window > 0 then 'follow_up'
+             when not is_span and activity_date between window_start_date and window_end_date then 'follow_up' end as period,
+        activity_date, activity_date as price_date,
+        contact_type as resource_code, 'status' as item_kind, contact_type as activity_type, attendance,
+        case when is_span then nights_in_window else 1 end::double as quantity, quantity_unit,
+        record_id as record_group_id, record_id as source_record_id,
+        false as is_missing_quantity, null::varchar as missing_reason,
+        null::integer as recall_months, null::integer as covered_days, null::integer as period_days,
+        case when is_span then nights_in_window else 1 end::double as reported_quantity,
+        1.0 as prorate_factor, 1.0 as extrapolation_factor,
+        false as is_extrapolated, 'child' as counted_per, false as is_duplicate_report
+    from sau_status
+),
 -- Dated provider records are placed by date: the window starts the day after randomisation (a record
 -- dated on the randomisation day is not follow-up); outside the window they keep a null period.
 provider_rows as (
@@ -249,6 +303,8 @@ all_rows as (
     select * from questionnaire_rows
     union all by name
     select * from provider_placed
+    union all by name
+    select * from sau_status_placed
 )
 select
     family_id,

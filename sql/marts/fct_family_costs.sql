@@ -3,17 +3,17 @@
 -- and a cost_status: complete (total_cost_gbp = known cost), partial (some items have unknown
 -- quantity or no unit cost, or the questionnaire is absent: total_cost_gbp is null, since blank is
 -- not zero) or missing (no data for the period); the days of the period the parent report covers and
--- the part of the cost extrapolated to the window. upstream: dim_family, fct_resource_use, stg_perspectives,
+-- the part of the cost extrapolated to the window. upstream: dim_family, fct_resource_use, stg_perspectives, int_perspective_sectors,
 -- stg_questionnaire, int_family_windows
 create or replace table fct_family_costs as
 with families as (
     select * from dim_family
 ),
 items as (
-    select * from fct_resource_use where is_selected
-),
-perspective_sectors as (
-    select perspective, sector from stg_perspectives where is_included
+    select family_id, period, source, sector, is_transfer, cost_gbp, extrapolated_cost_gbp, is_missing_quantity,
+           cost_problem, covered_days, extrapolation_factor, period_days
+    from fct_resource_use
+    where is_selected
 ),
 perspectives as (
     select distinct perspective from stg_perspectives
@@ -30,24 +30,20 @@ spine as (
     select f.family_id, f.site, f.arm, f.is_withdrawn, f.withdrawn_date, p.period, s.perspective
     from families as f cross join periods as p cross join perspectives as s
 ),
--- An item counts in a perspective when its sector is in it; an item with no sector (unmapped code)
--- may belong to any perspective, so it makes every perspective partial.
+-- An item counts in the perspectives of its sector (int_perspective_sectors: an item with no sector,
+-- an unmapped code, counts in every one and makes it partial; transfers cancel where configured).
 items_in_perspective as (
     select s.perspective, i.*
     from items as i
-    join perspectives as s on i.sector is null
-        or i.sector in (select sector from perspective_sectors as ps where ps.perspective = s.perspective)
-    -- transfers (cash, vouchers) cancel in the perspectives of costing.transfers_cancel_in (default
-    -- societal: the payer's cost is the family's gain) and count in the others (docs/costing.md "Transfers")
-    where not (i.is_transfer
-               and list_contains(from_json(getvariable('costing.transfers_cancel_in'), '["VARCHAR"]'), s.perspective))
+    join int_perspective_sectors as s on i.sector is not distinct from s.sector
+    where s.counts_transfers or not i.is_transfer
 ),
 totals as (
     select
         family_id, period, perspective,
         count(*) as n_items,
-        coalesce(sum(cost_gbp), 0) as known_cost_gbp,
-        coalesce(sum(extrapolated_cost_gbp), 0) as extrapolated_cost_gbp,
+        coalesce(pfc_sum_gbp(cost_gbp), 0) as known_cost_gbp,
+        coalesce(pfc_sum_gbp(extrapolated_cost_gbp), 0) as extrapolated_cost_gbp,
         count(*) filter (where is_missing_quantity) as n_missing_items,
         count(*) filter (where cost_problem in ('unmapped_code', 'no_unit_cost', 'no_index_path')) as n_unpriced_items,
         list(distinct source order by source) as sources_used
@@ -105,8 +101,8 @@ select
     family_id,
     period,
     perspective,
-    case when cost_status = 'complete' then round(known_cost_gbp, 2) end as total_cost_gbp,
-    round(known_cost_gbp, 2) as known_cost_gbp,
+    case when cost_status = 'complete' then round(known_cost_gbp, 2)::double end as total_cost_gbp,
+    round(known_cost_gbp, 2)::double as known_cost_gbp,
     getvariable('study.target_price_year') as price_year,
     cost_status,
     cost_status_reason,
@@ -114,7 +110,7 @@ select
     n_items,
     n_missing_items,
     n_unpriced_items,
-    round(extrapolated_cost_gbp, 2) as extrapolated_cost_gbp,
+    round(extrapolated_cost_gbp, 2)::double as extrapolated_cost_gbp,
     round(days_covered)::integer as days_covered,
     period_days,
     site,

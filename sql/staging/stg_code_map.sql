@@ -11,6 +11,7 @@ select
     priority_group,   -- blank: the source's usual group (fct_resource_use)
     coalesce(is_transfer, false) as is_transfer,
     note,
+    net_of,           -- blank: the quantity as reported (docs/costing.md "Hospital stays")
     source_row
 from chk_code_map
 where not has_error;

@@ -1,5 +1,5 @@
 -- stg_sau_log: one row per SAU social-worker log entry that meets its contract; attendees is a
--- list of roles (one element per professional). upstream: chk_sau_log
+-- list of roles (one element per professional), empty for a status entry (placement, plan, proceedings). upstream: chk_sau_log
 create or replace table stg_sau_log as
 with checked as (
     select * from chk_sau_log where not has_error
@@ -15,5 +15,7 @@ select
     len(attendees) as n_attendees,
     referral_to,
     coalesce(attendance, 'attended') as attendance,
+    child_id,    -- status entries (placement, plan, proceedings): the child
+    end_date,    -- last day of a placement or plan; blank while open
     source_row
 from checked;
