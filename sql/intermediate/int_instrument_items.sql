@@ -1,39 +1,16 @@
 -- int_instrument_items: one row per person × timepoint × instrument × item: the expected items of
 -- every administered instrument and form, with the answer code (null when blank or invalid),
--- joined to the item definition, the BCAP key and the answer-code definitions.
--- upstream: stg_questionnaire, stg_questionnaire_children, stg_questionnaire_answers,
--- ref_instrument_items, ref_instrument_forms, ref_answer_codes, ref_bcap_key
-create or replace table int_instrument_items as
-with responses as (
-    select * from stg_questionnaire
-),
-children as (
-    select * from stg_questionnaire_children
+-- joined to the item definition, the BCAP key and the answer-code definitions. A view, for a user
+-- who wants the items (5.6 million rows at 20,000 families): int_instrument_scores computes the
+-- same item values from the answers directly, without this table.
+-- upstream: int_instrument_administered, stg_questionnaire_answers, ref_instrument_items,
+-- ref_answer_codes, ref_bcap_key
+create or replace view int_instrument_items as
+with administered as (
+    select * from int_instrument_administered
 ),
 answers as (
     select * from stg_questionnaire_answers where block = 'instrument'
-),
-forms as (
-    select * from ref_instrument_forms
-),
--- parent instruments are on every parent's questionnaire; a child's PedsQL and SDQ forms are the
--- ones recorded for the child; ITSEA counts as administered when any of its items was answered
-administered as (
-    select r.response_id, r.family_id, r.person_id, r.timepoint, 'parent' as level,
-           f.instrument, f.form
-    from responses as r
-    cross join forms as f
-    where f.instrument in ('ghq12', 'icecap_a', 'bcap', 'prem')
-    union all
-    select c.response_id, c.family_id, c.person_id, c.timepoint, 'child', f.instrument, f.form
-    from children as c
-    join forms as f
-      on (f.instrument = 'pedsql' and f.staged_form = c.pedsql_form)
-      or (f.instrument = 'sdq' and f.staged_form = c.sdq_form)
-    union all
-    select distinct a.response_id, a.family_id, a.person_id, a.timepoint, 'child', 'itsea', 'standard'
-    from answers as a
-    where a.instrument = 'itsea'
 ),
 expected as (
     select ad.*, i.item, i.item_code, coalesce(k.scale, i.scale) as scale, i.is_reversed,
