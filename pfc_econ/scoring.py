@@ -28,8 +28,8 @@ from .reference_data import load_reference_data
 
 LINE = "__pfc_line"          # the CSV line of each input row (header = line 1), for error messages
 INSTRUMENTS = ("ghq12", "icecap_a", "bcap", "pedsql", "sdq", "chu9d")
-MODELS = ("int_instrument_administered", "int_instrument_items", "int_instrument_scores", "int_instrument_bands",
-          "int_chu9d_utility")
+MODELS = ("int_instrument_administered", "int_instrument_answer_values", "int_instrument_items",
+          "int_instrument_scores", "int_instrument_bands", "int_chu9d_utility")
 
 
 @dataclass(frozen=True)

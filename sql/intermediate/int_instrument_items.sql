@@ -4,7 +4,7 @@
 -- who wants the items (5.6 million rows at 20,000 families): int_instrument_scores computes the
 -- same item values from the answers directly, without this table.
 -- upstream: int_instrument_administered, stg_questionnaire_answers, ref_instrument_items,
--- ref_answer_codes, ref_bcap_key
+-- int_instrument_answer_values, ref_bcap_key
 create or replace view int_instrument_items as
 with administered as (
     select * from int_instrument_administered
@@ -25,21 +25,9 @@ with_answers as (
     left join answers as a
       on a.response_id = e.response_id and a.person_id = e.person_id and a.field = e.item_code
 ),
--- the scored values of each answer code, one map per code (a small table), joined to every item.
--- An answer-code row with a wording_class (the C-GHQ scores negative items 0-1-1-1) applies only to
--- items of that class; a row without one applies to every item of the form.
-item_kinds as (
-    select distinct instrument, form, is_reversed, wording_class from ref_instrument_items
-),
+-- the scored values of each answer code (int_instrument_answer_values: one map per code)
 code_values as (
-    select k.instrument, k.form, k.is_reversed, k.wording_class, a.code,
-           any_value(a.meaning) as answer_meaning,
-           map(list(a.scoring order by a.scoring), list(a.value order by a.scoring)) as item_values
-    from item_kinds as k
-    join ref_answer_codes as a
-      on a.instrument = k.instrument and a.form = k.form and a.is_reversed = k.is_reversed
-     and (a.wording_class is null or a.wording_class = k.wording_class)
-    group by all
+    select * from int_instrument_answer_values
 )
 select
     w.response_id,

@@ -8,7 +8,7 @@
 -- int_instrument_items), and the sums and counts are taken over the answers by integer keys (the
 -- questionnaire line and block, the form, the score), then matched to the administered forms.
 -- upstream: int_instrument_administered, stg_questionnaire_answers, ref_instrument_items, ref_bcap_key,
--- ref_answer_codes, ref_scales, ref_score_scorings, ref_icecap_a_tariff
+-- int_instrument_answer_values, ref_scales, ref_score_scorings, ref_icecap_a_tariff
 create or replace table int_instrument_scores as
 with administered as materialized (
     select row_number() over () as administered_id, *
@@ -50,21 +50,9 @@ score_sizes as (
     from score_items
     group by all
 ),
--- the scored values of each answer code, one map per code (a small table), looked up per item.
--- An answer-code row with a wording_class (the C-GHQ scores negative items 0-1-1-1) applies only to
--- items of that class; a row without one applies to every item of the form.
-item_kinds as (
-    select distinct instrument, form, is_reversed, wording_class from ref_instrument_items
-),
+-- the scored values of each answer code (int_instrument_answer_values: one map per code)
 code_values as (
-    select k.instrument, k.form, k.is_reversed, k.wording_class, a.code,
-           any_value(a.meaning) as answer_meaning,
-           map(list(a.scoring order by a.scoring), list(a.value order by a.scoring)) as item_values
-    from item_kinds as k
-    join ref_answer_codes as a
-      on a.instrument = k.instrument and a.form = k.form and a.is_reversed = k.is_reversed
-     and (a.wording_class is null or a.wording_class = k.wording_class)
-    group by all
+    select * from int_instrument_answer_values
 ),
 -- each answer code's value for each score its item enters: the answer code's value under the
 -- score's scoring, the tariff value of the ICECAP-A level, or 1/0 for a BCAP answer that
