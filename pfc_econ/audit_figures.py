@@ -33,15 +33,24 @@ def draw_missingness_map(con: duckdb.DuckDBPyConnection, path: Path) -> Path:
     plt = _pyplot()
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
-    rows = con.execute("select arm, family_id, map_column, status from audit_missingness_map").fetchall()
-    columns = [r[0] for r in con.execute(
-        "select distinct map_group, map_column from audit_missingness_map order by map_group desc, map_column").fetchall()
-        for r in [r[1:]]]
-    arms = sorted({r[0] for r in rows}) or ["(no families)"]
+    import numpy as np
+    columns = [r[1] for r in con.execute(
+        "select distinct map_group, map_column from audit_missingness_map order by map_group desc, map_column").fetchall()]
     statuses = list(STATUS_COLOURS)
-    status_index = {s: i for i, s in enumerate(statuses)}
-    column_index = {c: i for i, c in enumerate(columns)}
-    families_of = {arm: sorted({r[1] for r in rows if r[0] == arm}) for arm in arms}
+    # one row per cell with its arm, its family's position within the arm (by id) and the indices of
+    # its column and status, so that the grid is filled by numpy, not cell by cell in Python
+    unknown = con.execute("select distinct status from audit_missingness_map where list_position(?, status) is null",
+                          [statuses]).fetchall()
+    if unknown:
+        raise ValueError(f"audit_missingness_map: status {unknown[0][0]!r} has no colour in STATUS_COLOURS")
+    cells = con.execute("""
+        select arm, dense_rank() over (partition by arm order by family_id) - 1 as family_index,
+               list_position(?, map_column) - 1 as column_index, list_position(?, status) - 1 as status_index
+        from audit_missingness_map""", [columns, statuses]).fetchnumpy()
+    families = dict(con.execute("""select arm, list(distinct family_id order by family_id)
+                                   from audit_missingness_map group by arm""").fetchall())
+    arms = sorted(families) or ["(no families)"]
+    families_of = {arm: families.get(arm, []) for arm in arms}
     # A trial has thousands of families: one pixel row each, no names, and a bounded figure.
     is_large = max(len(f) for f in families_of.values()) > MAX_NAMED_FAMILIES
     heights = [max(1, len(families_of[arm])) for arm in arms]
@@ -52,12 +61,10 @@ def draw_missingness_map(con: duckdb.DuckDBPyConnection, path: Path) -> Path:
     cmap = ListedColormap([STATUS_COLOURS[s] for s in statuses])
     for ax, arm in zip(axes[:, 0], arms):
         families = families_of[arm]
-        row_index = {f: i for i, f in enumerate(families)}
-        grid = [[float("nan")] * len(columns) for _ in families]
-        for a, family, column, status in rows:
-            if a == arm:
-                grid[row_index[family]][column_index[column]] = status_index[status]
-        ax.imshow(grid or [[float("nan")]], aspect="auto", cmap=cmap, vmin=-0.5, vmax=len(statuses) - 0.5,
+        grid = np.full((len(families), len(columns)), np.nan)
+        here = cells["arm"] == arm
+        grid[cells["family_index"][here], cells["column_index"][here]] = cells["status_index"][here]
+        ax.imshow(grid if grid.size else [[float("nan")]], aspect="auto", cmap=cmap, vmin=-0.5, vmax=len(statuses) - 0.5,
                   interpolation="nearest")
         if is_large:
             ax.set_yticks([])

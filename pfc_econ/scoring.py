@@ -28,7 +28,8 @@ from .reference_data import load_reference_data
 
 LINE = "__pfc_line"          # the CSV line of each input row (header = line 1), for error messages
 INSTRUMENTS = ("ghq12", "icecap_a", "bcap", "pedsql", "sdq", "chu9d")
-MODELS = ("int_instrument_items", "int_instrument_scores", "int_instrument_bands", "int_chu9d_utility")
+MODELS = ("int_instrument_administered", "int_instrument_answer_values", "int_instrument_items",
+          "int_instrument_scores", "int_instrument_bands", "int_chu9d_utility")
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,11 @@ def _stage(con: duckdb.DuckDBPyConnection, instrument: str) -> None:
         age = "try_cast(age_years as double) * 12"
     else:
         age = "null::double"
-    con.execute("""create table stg_questionnaire as select id as response_id, null::varchar as family_id,
-                   id as person_id, null::varchar as timepoint, null::date as assessment_date from input""")
+    # source_row and slot key a person's answers as the pipeline's staged tables do (slot 0 is the
+    # parent block, slot 1 the one child of a row)
+    con.execute(f"""create table stg_questionnaire as select id as response_id, null::varchar as family_id,
+                   id as person_id, null::varchar as timepoint, null::date as assessment_date,
+                   {LINE} as source_row from input""")
     child_instrument = 'pedsql' if instrument == 'chu9d' else instrument
     con.execute(f"""create table stg_questionnaire_children as
         select i.id as response_id, null::varchar as family_id, null::varchar as timepoint, 1 as slot,
@@ -63,7 +67,8 @@ def _stage(con: duckdb.DuckDBPyConnection, instrument: str) -> None:
                  and {form} in (form, staged_form)) as pedsql_form,
                case when '{child_instrument}' = 'sdq' then coalesce(
                    (select staged_form from ref_instrument_forms where instrument = 'sdq'
-                     and {form} in (form, staged_form)), '4-17') end as sdq_form
+                     and {form} in (form, staged_form)), '4-17') end as sdq_form,
+               i.{LINE} as source_row
         from input as i where '{child_instrument}' in ('pedsql', 'sdq')""")
     item_cols = [c for c in cols if c not in ("id", "form", "age_months", "age_years", LINE)]
     if not item_cols:
@@ -71,9 +76,11 @@ def _stage(con: duckdb.DuckDBPyConnection, instrument: str) -> None:
     con.execute(f"""create table input_cells as
         unpivot (select {LINE}, id, {", ".join(f'"{c}"::varchar as "{c}"' for c in item_cols)} from input)
         on columns(* exclude ({LINE}, id)) into name field value raw_value""")
-    con.execute("""create table stg_questionnaire_answers as
+    con.execute(f"""create table stg_questionnaire_answers as
         select c.id as response_id, null::varchar as family_id, c.id as person_id, null::varchar as timepoint,
-               'instrument' as block, i.instrument, c.field, pfc_int(c.raw_value) as answer_code
+               'instrument' as block, i.instrument, c.field, pfc_int(c.raw_value) as answer_code,
+               c.{LINE} as source_row,
+               case when i.instrument in ('pedsql', 'sdq', 'itsea') then 1 else 0 end as slot
         from input_cells as c
         join (select distinct instrument, item_code from ref_instrument_items) as i on i.item_code = c.field
         where pfc_text(c.raw_value) is not null""")

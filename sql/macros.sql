@@ -60,8 +60,8 @@ create or replace macro pfc_financial_year(d) as
     (year(d) - case when month(d) < 4 then 1 else 0 end)::varchar || '/'
     || lpad(((year(d) - case when month(d) < 4 then 1 else 0 end + 1) % 100)::varchar, 2, '0');
 
--- The sum of money in fixed point: each amount to 1e-12 of a pound, summed exactly, so a total does
+-- A sum in fixed point: each value to 1e-12 (of a pound, a contact), summed exactly, so a total does
 -- not depend on the order DuckDB's parallel aggregation adds the items in (a double sum can land
 -- either side of a half penny and round differently from run to run); an exact half penny then
 -- rounds away from zero when the caller rounds the (decimal) total before making it a double.
-create or replace macro pfc_sum_gbp(x) as sum(x::decimal(38, 12));
+create or replace macro pfc_exact_sum(x) as sum(x::decimal(38, 12));

@@ -326,7 +326,7 @@ def test_blank_gate_as_zero_is_a_sensitivity_not_the_default(make_study, run_stu
 
 
 def test_money_totals_are_exact_and_do_not_depend_on_the_order_of_the_items():
-    """sql/macros.sql pfc_sum_gbp: totals are summed in fixed point, exactly, so the order in which
+    """sql/macros.sql pfc_exact_sum: totals are summed in fixed point, exactly, so the order in which
     parallel aggregation adds the items cannot change a penny; £239.825 and £1.005 (doubles just
     below the half penny) round to £239.83 and £1.01, where rounding the double gives £239.82, £1.00."""
     from decimal import Decimal
@@ -337,8 +337,8 @@ def test_money_totals_are_exact_and_do_not_depend_on_the_order_of_the_items():
 
     con = duckdb.connect()
     run_macros(con)
-    one = "select round(pfc_sum_gbp(x), 2)::double, round(sum(x), 2) from (values (?::double)) t(x)"
+    one = "select round(pfc_exact_sum(x), 2)::double, round(sum(x), 2) from (values (?::double)) t(x)"
     assert con.execute(one, [239.825]).fetchone() == (239.83, 239.82)
     assert con.execute(one, [1.005]).fetchone() == (1.01, 1.0)
-    exact = con.execute("select pfc_sum_gbp(x) from (values (0.1::double), (0.2), (0.305)) t(x)").fetchone()[0]
+    exact = con.execute("select pfc_exact_sum(x) from (values (0.1::double), (0.2), (0.305)) t(x)").fetchone()[0]
     assert exact == Decimal("0.605")

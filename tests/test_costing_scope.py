@@ -66,6 +66,17 @@ def test_hospital_stay_is_a_spell_per_admission_plus_excess_nights(run):
     assert spell == pytest.approx(792) and excess > 0    # [UC24] Table 6.1.1 short stay, already 2023/24
 
 
+def test_nights_without_an_admission_are_reported(run):
+    # docs/costing.md "Hospital stays": nights with 0 admissions cost the nights as excess bed days only,
+    # and audit_costing reports the contradiction.
+    t2 = response(*B001_T2, **all_no(su_inpatient_any="1", su_inpatient_nights="2"))   # admissions 'no'
+    con = run(BASELINES + [t2])
+    got = costs(con, "source_record_id = 'R_b001t2:su_inpatient_nights'")
+    assert got == {"R_b001t2:su_inpatient_nights": (2.0, pytest.approx(2 * rate(con, "inpatient_excess_bed_day")), True)}
+    audit = con.execute("""select severity, record_id from audit_costing where rule = 'nights_without_admission'""").fetchall()
+    assert audit == [("warning", "R_b001t2:su_inpatient_nights")]
+
+
 def test_placement_of_each_type_from_parent_report(run):
     # docs/costing.md "Children in care": a placement costs nights × the unit cost of its type (foster,
     # kinship, residential); sector la_social_care, so it counts in every perspective.

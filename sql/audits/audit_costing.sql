@@ -3,8 +3,9 @@
 -- period window (warning: kept, not costed in a period), items with unknown quantity (per family ×
 -- period × source), answers not costed because another respondent's answer about the same child or
 -- family was (info), and follow-up questionnaires that do not end the window: later ones (info) and
--- ones outside the follow-up window (warning). upstream: int_unit_costs_inflated, fct_resource_use,
--- int_family_windows, stg_questionnaire
+-- ones outside the follow-up window (warning), and hospital nights reported with no admission
+-- (warning: docs/costing.md "Hospital stays"). upstream: int_unit_costs_inflated, fct_resource_use,
+-- int_family_windows, stg_questionnaire, stg_code_map
 create or replace table audit_costing as
 with unit_costs as (
     select * from int_unit_costs_inflated
@@ -26,6 +27,19 @@ unpriced as (
                 else 'mapped unit cost has no selected row in unit_costs.csv: not costed' end
     from items where cost_problem in ('unmapped_code', 'no_unit_cost')
     group by all
+),
+-- nights reported with 'no' admissions: a contradictory answer, costed as excess bed days without a
+-- spell (code_map.csv net_of), so reported rather than guessed
+nights_without_admission as (
+    select 'nights_without_admission', 'warning', n.source, n.family_id, n.period, n.resource_code,
+           n.source_record_id, 1,
+           n.reported_quantity || ' night(s) reported with no ' || m.net_of
+               || ': costed as excess bed days without a spell'
+    from items as n
+    join stg_code_map as m on m.source = n.source and m.source_code = n.resource_code and m.net_of is not null
+    join items as a on a.record_group_id = n.record_group_id and a.person_id is not distinct from n.person_id
+                   and a.source = n.source and a.resource_code = m.net_of
+    where n.reported_quantity > 0 and a.reported_quantity = 0
 ),
 outside as (
     select 'outside_window', 'warning', source, family_id, null, resource_code, source_record_id, 1,
@@ -80,5 +94,6 @@ union all select * from later_follow_ups
 union all select * from unpriced
 union all select * from outside
 union all select * from missing
+union all select * from nights_without_admission
 -- the leading keys say how users read it; the rest make the order total (identical runs, identical tables)
 order by severity, rule, source, family_id, period, resource_code, record_id, n_items, message;

@@ -36,13 +36,14 @@ service_fields as (
     from contract_columns
     where source = 'questionnaire' and block = 'service_use'
 ),
+-- a person's answers are keyed by integers: the questionnaire line and the block (0 = parent)
 service_persons as (
-    select response_id, family_id, timepoint, person_id, 'parent' as level, 0 as slot from stg_questionnaire
+    select source_row, family_id, timepoint, 'parent' as level, 0 as slot from stg_questionnaire
     union all
-    select response_id, family_id, timepoint, person_id, 'child', slot from stg_questionnaire_children
+    select source_row, family_id, timepoint, 'child', slot from stg_questionnaire_children
 ),
 service_answers as (
-    select response_id, slot, field, service, answer_code
+    select source_row, slot, field, service, answer_code
     from stg_questionnaire_answers where block = 'service_use'
 ),
 service_cells as (
@@ -52,9 +53,9 @@ service_cells as (
         g.answer_code as gate_code
     from service_persons as p
     join service_fields as f using (level)
-    left join service_answers as a on a.response_id = p.response_id and a.slot = p.slot and a.field = f.field
+    left join service_answers as a on a.source_row = p.source_row and a.slot = p.slot and a.field = f.field
     left join service_answers as g
-        on g.response_id = p.response_id and g.slot = p.slot and g.service = f.service and g.field like '%\_any' escape '\'
+        on g.source_row = p.source_row and g.slot = p.slot and g.service = f.service and g.field like '%\_any' escape '\'
 ),
 cells as (
     select 'questionnaire' as source, _family_id as family_id,
@@ -76,27 +77,34 @@ cells as (
     from provider_cells
     where source = 'randomisation'
 ),
-with_family as (
-    select c.*, f.arm, f.site from cells as c left join families as f using (family_id)
+-- counted per arm × site × timepoint first (a few thousand groups), then added up per breakdown
+counted as (
+    select c.source, c.field, f.arm, f.site, c.timepoint,
+           count(*) as n_rows,
+           count(*) filter (where c.is_blank) as n_missing,
+           count(*) filter (where c.is_structural_zero) as n_structural_zero
+    from cells as c
+    left join families as f using (family_id)
+    group by all
 ),
 breakdowns as (
-    select source, field, 'overall' as breakdown, 'all' as group_value, is_blank, is_structural_zero from with_family
+    select source, field, 'overall' as breakdown, 'all' as group_value, n_rows, n_missing, n_structural_zero from counted
     union all
-    select source, field, 'arm', coalesce(arm, 'unknown family'), is_blank, is_structural_zero from with_family
+    select source, field, 'arm', coalesce(arm, 'unknown family'), n_rows, n_missing, n_structural_zero from counted
     union all
-    select source, field, 'site', coalesce(site, 'unknown family'), is_blank, is_structural_zero from with_family
+    select source, field, 'site', coalesce(site, 'unknown family'), n_rows, n_missing, n_structural_zero from counted
     union all
-    select source, field, 'timepoint', timepoint, is_blank, is_structural_zero from with_family where timepoint is not null
+    select source, field, 'timepoint', timepoint, n_rows, n_missing, n_structural_zero from counted where timepoint is not null
 )
 select
     source,
     field,
     breakdown,
     group_value,
-    count(*) as n_rows,
-    count(*) filter (where is_blank) as n_missing,
-    count(*) filter (where is_structural_zero) as n_structural_zero,
-    round(count(*) filter (where is_blank) / count(*), 3) as share_missing
+    sum(n_rows)::bigint as n_rows,
+    sum(n_missing)::bigint as n_missing,
+    sum(n_structural_zero)::bigint as n_structural_zero,
+    round(sum(n_missing)::bigint / sum(n_rows)::bigint, 3) as share_missing
 from breakdowns
 group by all
 order by source, field, breakdown, group_value;

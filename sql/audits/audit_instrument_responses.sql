@@ -53,7 +53,8 @@ minimum_items as (
 ),
 parent_rows as (
     select r.response_id, r.family_id, r.person_id, r.timepoint, 'parent' as level, i.instrument,
-           'standard' as form, i.instrument as scales_instrument, 'standard' as scales_form
+           'standard' as form, i.instrument as scales_instrument, 'standard' as scales_form,
+           r.source_row, 0 as slot
     from responses as r
     cross join instrument_items as i
     where i.level = 'parent'
@@ -70,14 +71,15 @@ child_forms as (
 ),
 child_rows as (
     select response_id, family_id, person_id, timepoint, 'child' as level, 'pedsql' as instrument,
-           pedsql_row_form as form, 'pedsql' as scales_instrument, pedsql_row_form as scales_form
+           pedsql_row_form as form, 'pedsql' as scales_instrument, pedsql_row_form as scales_form, source_row, slot
     from child_forms where pedsql_row_form is not null
     union all
     select response_id, family_id, person_id, timepoint, 'child', unnest(['sdq', 'sdq_impact']), sdq_row_form,
-           unnest(['sdq', 'sdq_impact']), sdq_row_form
+           unnest(['sdq', 'sdq_impact']), sdq_row_form, source_row, slot
     from child_forms where sdq_row_form is not null
     union all
-    select response_id, family_id, person_id, timepoint, 'child', 'itsea', 'standard', 'itsea', 'standard'
+    select response_id, family_id, person_id, timepoint, 'child', 'itsea', 'standard', 'itsea', 'standard',
+           source_row, slot
     from child_forms where is_itsea_age
 ),
 expected_rows as (
@@ -85,8 +87,9 @@ expected_rows as (
     union all
     select * from child_rows
 ),
+-- answers counted per person by integer keys (the questionnaire line and block, 0 = parent)
 answered as (
-    select response_id, person_id, instrument, coalesce(form, 'standard') as answer_form, count(*) as n_answered
+    select source_row, slot, instrument, coalesce(form, 'standard') as answer_form, count(*) as n_answered
     from answers
     group by all
 ),
@@ -104,7 +107,7 @@ counted as (
        and i.form = case when e.instrument = 'pedsql' then e.form else 'standard' end
     left join minimum_items as m on m.instrument = e.scales_instrument and m.scales_form = e.scales_form
     left join answered as a
-        on a.response_id = e.response_id and a.person_id = e.person_id and a.instrument = e.instrument
+        on a.source_row = e.source_row and a.slot = e.slot and a.instrument = e.instrument
        and a.answer_form = case when e.instrument = 'pedsql' then e.form else 'standard' end
     left join headline_scores as h
         on h.response_id = e.response_id and h.person_id = e.person_id and h.instrument = e.instrument

@@ -53,5 +53,4 @@ left join band_tables as t
   on t.form = s.form and t.scheme = sc.scheme and t.score = s.score
 left join bands as b
   on b.form = s.form and b.scheme = sc.scheme and b.score = s.score
- and s.score_value between b.min and b.max
-order by s.response_id, s.person_id, s.score, sc.scheme;
+ and s.score_value between b.min and b.max;

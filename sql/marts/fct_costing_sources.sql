@@ -17,7 +17,7 @@ selected as (
            max(source_rule) as source_rule,
            count(distinct family_id) as n_families,
            count(*) as n_items,
-           round(coalesce(pfc_sum_gbp(cost_gbp), 0), 2)::double as known_cost_gbp
+           round(coalesce(pfc_exact_sum(cost_gbp), 0), 2)::double as known_cost_gbp
     from items
     where is_selected
     group by all

@@ -19,17 +19,17 @@ select
     perspective,
     coalesce(category, 'unmapped') as category,
     source,
-    round(coalesce(pfc_sum_gbp(cost_gbp), 0), 2)::double as cost_gbp,
+    round(coalesce(pfc_exact_sum(cost_gbp), 0), 2)::double as cost_gbp,
     getvariable('study.target_price_year') as price_year,
     count(*) as n_items,
     count(*) filter (where cost_gbp is null) as n_items_without_cost,
     -- the cost components cea imputes from (docs/costing.md "Results"; interfaces: costing ↔ cea)
-    round(coalesce(pfc_sum_gbp(cost_gbp), 0), 2)::double as known_cost_gbp,
+    round(coalesce(pfc_exact_sum(cost_gbp), 0), 2)::double as known_cost_gbp,
     count(*) filter (where cost_gbp is null) as n_items_unknown,
     case when count(*) filter (where cost_gbp is null) = 0 then 'complete'
          when count(cost_gbp) = 0 then 'missing'
          else 'partial' end as cost_status,
-    round(coalesce(pfc_sum_gbp(extrapolated_cost_gbp), 0), 2)::double as extrapolated_cost_gbp
+    round(coalesce(pfc_exact_sum(extrapolated_cost_gbp), 0), 2)::double as extrapolated_cost_gbp
 from items_in_perspective
 group by family_id, period, perspective, coalesce(category, 'unmapped'), source
 order by family_id, period desc, perspective, category, source;

@@ -42,8 +42,8 @@ totals as (
     select
         family_id, period, perspective,
         count(*) as n_items,
-        coalesce(pfc_sum_gbp(cost_gbp), 0) as known_cost_gbp,
-        coalesce(pfc_sum_gbp(extrapolated_cost_gbp), 0) as extrapolated_cost_gbp,
+        coalesce(pfc_exact_sum(cost_gbp), 0) as known_cost_gbp,
+        coalesce(pfc_exact_sum(extrapolated_cost_gbp), 0) as extrapolated_cost_gbp,
         count(*) filter (where is_missing_quantity) as n_missing_items,
         count(*) filter (where cost_problem in ('unmapped_code', 'no_unit_cost', 'no_index_path')) as n_unpriced_items,
         list(distinct source order by source) as sources_used

@@ -17,7 +17,7 @@ with items as (
 ),
 parent as (
     select family_id, period, priority_group,
-           sum(quantity) as parent_reported_contacts,
+           pfc_exact_sum(quantity)::double as parent_reported_contacts,
            count(*) filter (where is_missing_quantity) as n_parent_items_missing
     from items
     where source = 'questionnaire'
