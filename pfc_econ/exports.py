@@ -43,7 +43,7 @@ STATA_LABEL_LENGTH = 80
 FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
 # Unique by construction (int_resource_use: a questionnaire item is response:column, a log item its
 # record id, with :travel or :attendee for the rows one record makes; duplicate ids are quarantined);
-# tests/test_exports.py checks the key is unique.
+# tests/test_docs_and_demo.py checks the key is unique on the demo run.
 ORDER_KEYS = {"fct_resource_use": ("source", "source_record_id")}
 
 

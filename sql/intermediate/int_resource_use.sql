@@ -2,13 +2,10 @@
 -- questionnaire service answer (person × service × response), an NSPCC contact's staff minutes
 -- (travel minutes a separate row where the unit cost excludes travel) or direct-support payment,
 -- and an SAU log entry's attendee (meetings cost every attendee) or the social worker's travel.
--- upstream: dim_family, int_family_windows, stg_questionnaire, stg_questionnaire_children, stg_questionnaire_answers,
+-- upstream: int_family_windows, stg_questionnaire, stg_questionnaire_children, stg_questionnaire_answers,
 -- chk_questionnaire_children, contract_columns, stg_nspcc_activity, stg_sau_log, stg_code_map, int_unit_costs_inflated
 create or replace view int_resource_use as
-with families as (
-    select * from dim_family
-),
-responses as (
+with responses as (
     select * from stg_questionnaire
 ),
 children as (
