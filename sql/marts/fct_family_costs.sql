@@ -32,23 +32,33 @@ spine as (
 ),
 -- An item counts in the perspectives of its sector (int_perspective_sectors: an item with no sector,
 -- an unmapped code, counts in every one and makes it partial; transfers cancel where configured).
-items_in_perspective as (
-    select s.perspective, i.*
-    from items as i
-    join int_perspective_sectors as s on i.sector is not distinct from s.sector
-    where s.counts_transfers or not i.is_transfer
+-- The items are first summed per family × period × sector × transfer flag × source (about a fifth
+-- of the rows), and only those cells are fanned out to the perspectives and summed again: a
+-- fixed-point sum of sums is the same sum, and the fan-out no longer multiplies every item.
+cells as (
+    select
+        family_id, period, sector, is_transfer, source,
+        count(*) as n_items,
+        pfc_exact_sum(cost_gbp) as known_cost_gbp,
+        pfc_exact_sum(extrapolated_cost_gbp) as extrapolated_cost_gbp,
+        count(*) filter (where is_missing_quantity) as n_missing_items,
+        count(*) filter (where cost_problem in ('unmapped_code', 'no_unit_cost', 'no_index_path')) as n_unpriced_items
+    from items
+    group by family_id, period, sector, is_transfer, source
 ),
 totals as (
     select
-        family_id, period, perspective,
-        count(*) as n_items,
-        coalesce(pfc_exact_sum(cost_gbp), 0) as known_cost_gbp,
-        coalesce(pfc_exact_sum(extrapolated_cost_gbp), 0) as extrapolated_cost_gbp,
-        count(*) filter (where is_missing_quantity) as n_missing_items,
-        count(*) filter (where cost_problem in ('unmapped_code', 'no_unit_cost', 'no_index_path')) as n_unpriced_items,
-        list(distinct source order by source) as sources_used
-    from items_in_perspective
-    group by family_id, period, perspective
+        c.family_id, c.period, s.perspective,
+        sum(c.n_items)::bigint as n_items,
+        coalesce(sum(c.known_cost_gbp), 0) as known_cost_gbp,
+        coalesce(sum(c.extrapolated_cost_gbp), 0) as extrapolated_cost_gbp,
+        sum(c.n_missing_items)::bigint as n_missing_items,
+        sum(c.n_unpriced_items)::bigint as n_unpriced_items,
+        list(distinct c.source order by c.source) as sources_used
+    from cells as c
+    join int_perspective_sectors as s on c.sector is not distinct from s.sector
+    where s.counts_transfers or not c.is_transfer
+    group by c.family_id, c.period, s.perspective
 ),
 any_data as (
     select distinct family_id, period from items

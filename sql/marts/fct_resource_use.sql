@@ -2,12 +2,31 @@
 -- (the selected variant, site-adjusted), cost = quantity × code-map multiplier × unit cost, and
 -- is_selected, set by the source priority so that no item is counted twice. An item without a cost
 -- (unmapped code, no unit cost, no index path, unknown quantity) has a null cost and a cost_problem.
+-- Two statements: the items with their priority group are computed once into a temp table, and the
+-- source each family × period × group is costed from is chosen from a narrow scan of it. As one
+-- query the priced items (about 45 columns) were materialised for the choice and scanned back (at
+-- 100,000 families they spilled to disk); the code-map, unit-cost and index columns are joined in
+-- the final pass from small tables instead.
 -- upstream: int_resource_use, stg_code_map, int_unit_costs_inflated, stg_inflation_indices, dim_family, run_settings
+create or replace temp table fct_resource_use_items as
+select
+    i.*,
+    -- the code map's group; costing.social_work_codes adds questionnaire codes to social_work;
+    -- an unmapped code falls in its source's usual group
+    case when i.source = 'questionnaire'
+              and list_contains(from_json(getvariable('costing.social_work_codes'), '["VARCHAR"]'), i.resource_code)
+         then 'social_work'
+         when m.priority_group is not null then m.priority_group
+         when i.source = 'nspcc_activity' then 'ips_intervention'
+         when i.source = 'sau_log' then 'social_work'
+         else 'other' end as priority_group
+from int_resource_use as i
+left join stg_code_map as m on m.source = i.source and m.source_code = i.resource_code;
+
 create or replace table fct_resource_use as
-with items as (
-    select * from int_resource_use
-),
-code_map as (
+-- (fct_resource_use_items is read by name, never through a CTE: a CTE read three times would be
+-- materialised again)
+with code_map as (
     select * from stg_code_map
 ),
 unit_costs as (
@@ -23,6 +42,11 @@ index_last_year as (
 ),
 families as (
     select family_id, site, arm, is_withdrawn from dim_family
+),
+-- the financial year of each price date, worked out once per date rather than once per item
+price_years as (
+    select price_date, pfc_financial_year(price_date) as financial_year
+    from (select distinct price_date from fct_resource_use_items where price_date is not null)
 ),
 -- costing.source_priority: {group: [source, ...]}, first source with items for the family and period wins
 priority as (
@@ -64,15 +88,6 @@ eligible as (
 priced as (
     select
         i.*,
-        -- the code map's group; costing.social_work_codes adds questionnaire codes to social_work;
-        -- an unmapped code falls in its source's usual group
-        case when i.source = 'questionnaire'
-                  and list_contains(from_json(getvariable('costing.social_work_codes'), '["VARCHAR"]'), i.resource_code)
-             then 'social_work'
-             when m.priority_group is not null then m.priority_group
-             when i.source = 'nspcc_activity' then 'ips_intervention'
-             when i.source = 'sau_log' then 'social_work'
-             else 'other' end as priority_group,
         m.unit_cost_code,
         m.multiplier,
         m.category,
@@ -86,10 +101,10 @@ priced as (
              then u.cost_source_gbp * u.index_to / nullif(cash.index_value, 0)
              else u.unit_cost_gbp end as unit_cost_unadjusted_gbp,
         case when u.unit = 'gbp' and i.price_date is not null
-             then least(pfc_financial_year(i.price_date), last.last_price_year)
+             then least(y.financial_year, last.last_price_year)
              else u.source_price_year end as cost_price_year,
         u.unit = 'gbp' and i.price_date is not null
-            and pfc_financial_year(i.price_date) > last.last_price_year as is_cash_after_last_index_year,
+            and y.financial_year > last.last_price_year as is_cash_after_last_index_year,
         case when u.unit = 'gbp' and i.price_date is not null
              then coalesce(u.index_to is not null and cash.index_value > 0, false)
              else u.has_index_path end as has_index_path,
@@ -113,13 +128,14 @@ priced as (
              then 1 + coalesce(try_cast(getvariable('costing.non_contact_role_allowances')::json ->> i.resource_code as double),
                                getvariable('costing.non_contact_allowance'))
              else 0.0 end as non_contact_factor
-    from items as i
+    from fct_resource_use_items as i
     left join code_map as m on m.source = i.source and m.source_code = i.resource_code
     left join unit_costs as u on u.unit_cost_code = m.unit_cost_code
     left join index_last_year as last on last.index_code = u.inflation_index
+    left join price_years as y on y.price_date = i.price_date
     left join indices as cash
         on u.unit = 'gbp' and cash.index_code = u.inflation_index
-       and cash.price_year = least(pfc_financial_year(i.price_date), last.last_price_year)
+       and cash.price_year = least(y.financial_year, last.last_price_year)
     left join families as f using (family_id)
 ),
 costed as (
@@ -138,9 +154,10 @@ costed as (
 chosen as (
     select c.family_id, c.period, c.priority_group, arg_min(c.source, p.position) as chosen_source,
            arg_min(p.rule, p.position) as source_rule
-    from (select distinct family_id, period, priority_group, source, arm from costed
+    from (select distinct family_id, period, priority_group, source from fct_resource_use_items
           where period is not null and not is_duplicate_report) as c
-    join eligible as p using (priority_group, source, arm)
+    join families as f using (family_id)
+    join eligible as p on p.priority_group = c.priority_group and p.source = c.source and p.arm = f.arm
     group by c.family_id, c.period, c.priority_group
 )
 select
@@ -196,3 +213,5 @@ select
     c.is_withdrawn
 from costed as c
 left join chosen as ch using (family_id, period, priority_group);
+
+drop table fct_resource_use_items;
