@@ -12,7 +12,7 @@ children as (
     select * from stg_questionnaire_children
 ),
 rejected_children as (
-    select response_id, slot from chk_questionnaire_children where has_error
+    select response_id, source_row, slot from chk_questionnaire_children where has_error
 ),
 service_answers as (
     select * from stg_questionnaire_answers where block = 'service_use'
@@ -53,22 +53,25 @@ gate_and_quantity as (
     from service_fields
     group by slot, service
 ),
--- the gate and the count of one service, side by side (one row per answered response × slot × service)
+-- the gate and the count of one service, side by side (one row per answered response × slot × service).
+-- The questionnaire's joins key a response by its source_row, an integer (one file row per response:
+-- a duplicated ResponseId is rejected in staging), not by the response_id string; response_id is
+-- joined back once per item, for record_group_id and source_record_id.
 answered as (
-    select response_id, slot, service,
+    select source_row, slot, service,
            max(answer_code) filter (where field like '%\_any' escape '\') as gate_answer,
            max(answer_value) filter (where field not like '%\_any' escape '\') as quantity_answer
     from service_answers
-    group by response_id, slot, service
+    group by source_row, slot, service
 ),
 -- A child block that failed its checks keeps its services, as unknown: the family is partial, not
 -- silently cheaper (docs/costing.md "Edge cases").
 response_persons as (
-    select response_id, 0 as slot, person_id, false as is_rejected_block from responses
+    select response_id, source_row, 0 as slot, person_id, false as is_rejected_block from responses
     union all
-    select response_id, slot, person_id, false from children
+    select response_id, source_row, slot, person_id, false from children
     union all
-    select response_id, slot, null, true from rejected_children
+    select response_id, source_row, slot, null, true from rejected_children
 ),
 -- One window: a follow-up recall ('in the last N months', the N months up to the assessment) is
 -- pro-rated to the days that fall inside the family's window (the day after randomisation to the
@@ -77,7 +80,7 @@ response_persons as (
 -- a response shares its recall period.
 recalls as (
     select
-        r.response_id, r.family_id, r.assessment_date, r.recall_months,
+        r.response_id, r.source_row, r.family_id, r.assessment_date, r.recall_months,
         case r.timepoint when 'baseline' then 'pre_baseline' else 'follow_up' end as period_asked,
         r.assessment_date - (r.assessment_date - to_months(r.recall_months))::date as recall_days,
         w.window_days,
@@ -100,7 +103,7 @@ response_windows as (
 ),
 questionnaire_items as (
     select
-        p.response_id, p.slot, p.person_id, p.is_rejected_block,
+        p.source_row, p.slot, p.person_id, p.is_rejected_block,
         g.service, g.quantity_column, g.quantity_unit, g.counted_per,
         case when a.quantity_answer is not null then a.quantity_answer
              when a.gate_answer = 2 then 0
@@ -114,13 +117,19 @@ questionnaire_items as (
              else 'gate_and_quantity_blank' end as missing_reason
     from response_persons as p
     join gate_and_quantity as g on g.slot = p.slot
-    left join answered as a on a.response_id = p.response_id and a.slot = p.slot and a.service = g.service
+    left join answered as a on a.source_row = p.source_row and a.slot = p.slot and a.service = g.service
 ),
 -- Hospital stays (docs/costing.md "Hospital stays"): a code whose code-map row names net_of is
 -- costed net of that code's answer by the same person in the same response, never below 0
 -- (inpatient nights net of admissions = nights beyond the first of each spell).
 net_of_codes as (
     select source_code, net_of from stg_code_map where source = 'questionnaire' and net_of is not null
+),
+-- the answers other codes are netted of (admissions), so the self-join below builds on a few rows
+net_of_answers as (
+    select source_row, slot, service, reported_quantity, is_rejected_block
+    from questionnaire_items
+    where service in (select net_of from net_of_codes)
 ),
 netted as (
     select
@@ -133,8 +142,8 @@ netted as (
              when n.reported_quantity is null or n.is_rejected_block then 'net_of_answer_unknown' end as netted_missing_reason
     from questionnaire_items as q
     left join net_of_codes as m on m.source_code = q.service
-    left join questionnaire_items as n
-        on m.net_of is not null and n.response_id = q.response_id and n.slot = q.slot and n.service = m.net_of
+    left join net_of_answers as n
+        on m.net_of is not null and n.source_row = q.source_row and n.slot = q.slot and n.service = m.net_of
 ),
 -- Two respondents: a service counted per child or per family is costed from one response only,
 -- chosen by costing.respondent_rule; the other respondents' answers are kept, marked
@@ -143,30 +152,30 @@ netted as (
 -- answer: every response asks each block the same services (the contract generates them per
 -- block), so a response's rank for a unit is the rank of each of its answers for that unit.
 response_missing as (
-    select response_id, count(*) filter (where reported_quantity is null or is_rejected_block) as n_missing
+    select source_row, count(*) filter (where reported_quantity is null or is_rejected_block) as n_missing
     from questionnaire_items
-    group by response_id
+    group by source_row
 ),
 response_units as (
     select
-        p.response_id, p.slot, c.counted_per, w.family_id, w.period_asked, w.period, w.assessment_date,
+        p.response_id, p.source_row, p.slot, c.counted_per, w.family_id, w.period_asked, w.period, w.assessment_date,
         case c.counted_per when 'family' then w.family_id
                            when 'child' then coalesce(p.person_id, p.response_id || ':' || p.slot)
                            else p.response_id || ':' || p.person_id end as counted_unit
     from response_persons as p
     join (select distinct slot, counted_per from gate_and_quantity) as c using (slot)
-    join response_windows as w using (response_id)
+    join response_windows as w using (source_row)
 ),
 unit_ranks as (
     select
-        u.response_id, u.slot, u.counted_per,
+        u.source_row, u.slot, u.counted_per,
         row_number() over (
             partition by u.family_id, u.period_asked, u.counted_per, u.counted_unit
             order by u.period is null,
                      case when getvariable('costing.respondent_rule') = 'most_complete' then m.n_missing else 0 end,
                      u.assessment_date, u.response_id, u.slot) as respondent_rank
     from response_units as u
-    join response_missing as m using (response_id)
+    join response_missing as m using (source_row)
 ),
 questionnaire_rows as (
     select
@@ -176,8 +185,8 @@ questionnaire_rows as (
         null::varchar as attendance,
         q.costed_quantity * w.prorate_factor * w.extrapolation_factor as quantity,
         q.quantity_unit,
-        q.response_id as record_group_id,
-        q.response_id || ':' || q.quantity_column as source_record_id,
+        w.response_id as record_group_id,
+        w.response_id || ':' || q.quantity_column as source_record_id,
         q.costed_quantity is null or q.is_rejected_block as is_missing_quantity,
         q.netted_missing_reason as missing_reason,
         w.recall_months, w.covered_days, w.period_days,
@@ -188,8 +197,8 @@ questionnaire_rows as (
         q.counted_per,
         k.respondent_rank > 1 as is_duplicate_report
     from netted as q
-    join response_windows as w using (response_id)
-    join unit_ranks as k using (response_id, slot, counted_per)
+    join response_windows as w using (source_row)
+    join unit_ranks as k using (source_row, slot, counted_per)
 ),
 -- NSPCC and SAU log: the attendance rule (unit_costs/settings.toml [attendance]) turns a DNA or a
 -- cancellation into shares of contact and travel time, the same for both logs.

@@ -42,7 +42,9 @@ cells as (
         pfc_exact_sum(cost_gbp) as known_cost_gbp,
         pfc_exact_sum(extrapolated_cost_gbp) as extrapolated_cost_gbp,
         count(*) filter (where is_missing_quantity) as n_missing_items,
-        count(*) filter (where cost_problem in ('unmapped_code', 'no_unit_cost', 'no_index_path')) as n_unpriced_items
+        count(*) filter (where cost_problem in ('unmapped_code', 'no_unit_cost', 'no_index_path')) as n_unpriced_items,
+        max(covered_days * extrapolation_factor) as days_covered,
+        max(period_days) as report_period_days
     from items
     group by family_id, period, sector, is_transfer, source
 ),
@@ -60,13 +62,14 @@ totals as (
     where s.counts_transfers or not c.is_transfer
     group by c.family_id, c.period, s.perspective
 ),
+-- (any_data and coverage read the cells, not the items: items read once are not materialised)
 any_data as (
-    select distinct family_id, period from items
+    select distinct family_id, period from cells
 ),
 -- days of the period the costed parent report covers (after any extrapolation)
 coverage as (
-    select family_id, period, max(covered_days * extrapolation_factor) as days_covered, max(period_days) as report_period_days
-    from items
+    select family_id, period, max(days_covered) as days_covered, max(report_period_days) as report_period_days
+    from cells
     where source = 'questionnaire'
     group by family_id, period
 ),
