@@ -27,7 +27,8 @@ from pathlib import Path
 STAGES = {  # model -> stage; models not listed fall in by their layer
     "chk_questionnaire": "questionnaire ingest", "stg_questionnaire": "questionnaire ingest",
     "chk_questionnaire_children": "questionnaire ingest", "chk_questionnaire_answers": "questionnaire ingest",
-    "stg_questionnaire_children": "questionnaire ingest", "stg_questionnaire_answers": "questionnaire ingest",
+    "stg_questionnaire_children": "questionnaire ingest", "stg_questionnaire_answer_values": "questionnaire ingest",
+    "stg_questionnaire_answers": "questionnaire ingest", "chk_questionnaire_answer_issues": "questionnaire ingest",
     "int_resource_use": "costing", "fct_resource_use": "costing", "fct_family_costs": "costing",
     "fct_family_cost_breakdown": "costing", "int_unit_costs_inflated": "costing",
     "int_instrument_items": "scoring", "int_instrument_scores": "scoring", "int_chu9d_utility": "scoring",
@@ -111,7 +112,7 @@ def part_run(config: str, out: str, reuse_from: str = "") -> dict:
     return {"total_s": total, "peak_mib": _peak_mib(), "stages": stages, "cpu_s": _cpu_s(),
             "costing_s": sum(result.timings.get(m, 0.0) for m in COSTING_MODELS),
             "reused": manifest.get("reused", {}), "resource_rows": result.row_counts.get("fct_resource_use", 0),
-            "answers": result.row_counts.get("stg_questionnaire_answers", 0)}
+            "answers": result.row_counts.get("stg_questionnaire_answer_values", 0)}
 
 
 def part_ingest(config: str, out: str) -> dict:
@@ -142,12 +143,12 @@ def part_ingest(config: str, out: str) -> dict:
     read_s = time.perf_counter() - start
     wanted = {"chk_randomisation", "stg_randomisation", "chk_questionnaire", "stg_questionnaire",
               "chk_questionnaire_children", "stg_questionnaire_children", "chk_questionnaire_answers",
-              "stg_questionnaire_answers"}
+              "chk_questionnaire_answer_issues", "stg_questionnaire_answer_values", "stg_questionnaire_answers"}
     available = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
     models = order_models([m for m in _check_models() + sql_models() if m.name in wanted], available)
     timings = run_models(con, models)
     rand = timings.get("chk_randomisation", 0) + timings.get("stg_randomisation", 0)
-    answers = con.execute("select count(*) from stg_questionnaire_answers").fetchone()[0]
+    answers = con.execute("select count(*) from stg_questionnaire_answer_values").fetchone()[0]
     con.close()
     return {"read_s": read_s, "models_s": sum(timings.values()) - rand, "peak_mib": _peak_mib(), "cpu_s": _cpu_s(),
             "answers": answers}

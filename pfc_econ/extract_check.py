@@ -212,9 +212,10 @@ def _unmapped_codes(con, source: str, unit_costs_dir: Path) -> list[Finding]:
         "sau_log": """select unnest(attendees) as code from chk_sau_log
                       union all
                       select contact_type from chk_sau_log where child_id is not null and coalesce(len(attendees), 0) = 0""",
-        "questionnaire": """select service as code from chk_questionnaire_answers
-                            where block = 'service_use' and field not like '%\\_any' escape '\\'
-                              and answer_code > 0 and not has_error""",
+        "questionnaire": """select f.service as code from chk_questionnaire_answers as a
+                            join contract_columns as f on f.source = 'questionnaire' and f.position = a.column_id
+                            where f.block = 'service_use' and f.field not like '%\\_any' escape '\\'
+                              and a.answer_code > 0 and not a.has_error""",
     }.get(source)
     if codes is None:
         return []

@@ -31,6 +31,15 @@ class Model:
     layer: str
     path: Path | None = None
 
+    @property
+    def is_view(self) -> bool:
+        """A view stores nothing: it is made again wherever the tables it reads are."""
+        return "create or replace view" in self.sql
+
+    @property
+    def is_temporary(self) -> bool:
+        return f"temp table {self.name}" in self.sql
+
 
 def _upstream(sql: str) -> tuple[str, ...]:
     """The tables named after ``upstream:`` in the leading comment block. The list runs on to the

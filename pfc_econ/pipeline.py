@@ -237,7 +237,7 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
         load_reference_data(con, outcomes["mapping"], outcomes["bcap_key_file"])
         available = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
         models = order_models([m for m in _check_models() + sql_models()
-                               if not (reused and m.layer in STAGED_LAYERS)], available)
+                               if not (reused and m.layer in STAGED_LAYERS and not m.is_view)], available)
         modelling = stage(progress, "running models", len(models), "models")
         timings.update(run_models(con, models, modelling.step))
         modelling.done(_models_summary(models, timings))

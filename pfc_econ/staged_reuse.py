@@ -69,13 +69,14 @@ def find_reusable(candidates: list[Path], key: str) -> Path | None:
 
 def copy_staged(con, database: Path, staged_models: list) -> tuple[str, ...] | None:
     """Copy the read tables and every staged model's table (temporary ones excepted: their readers
-    are staged models too) from ``database``; None, and nothing copied, if any is missing."""
+    are staged models too; views are made again by the run) from ``database``; None, and nothing
+    copied, if any is missing."""
     con.execute(f"attach '{database}' as _pfc_previous (read_only)")
     try:
         present = {r[0] for r in con.execute(
             "select table_name from duckdb_tables() where database_name = '_pfc_previous'").fetchall()}
         raw = sorted(t for t in present if t.startswith("raw_") and t not in READ_TABLES)
-        kept = [m.name for m in staged_models if f"temp table {m.name}" not in m.sql]
+        kept = [m.name for m in staged_models if not (m.is_temporary or m.is_view)]
         wanted = [*READ_TABLES, *raw, *kept]
         if any(t not in present for t in wanted) or not raw:
             return None

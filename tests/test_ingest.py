@@ -65,14 +65,20 @@ def test_staged_answers_are_the_files_cells(demo):
     assert flagged <= {(rid, name) for rid, name, _ in cells}
 
 
-def test_no_wide_raw_table_and_no_answer_check_table_persisted(demo):
+def test_no_wide_raw_table_no_answer_check_table_and_narrow_answers(demo):
     _, con = demo
     width = con.execute("select count(*) from duckdb_columns() where table_name = 'raw_questionnaire'").fetchone()[0]
     respondent = [c for c in contract_table("questionnaire").columns if c.level == "respondent" and not c.is_identifier]
     assert width == len(respondent) + 1  # + source_row
     tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
     assert "chk_questionnaire_answers" not in tables and "raw_questionnaire_cells" not in tables
-    assert "stg_questionnaire_answers" in tables
+    # the answers are stored narrow, without a string per answer; the named table is a view over them
+    stored = con.execute("select column_name, data_type from duckdb_columns() "
+                         "where table_name = 'stg_questionnaire_answer_values' order by column_index").fetchall()
+    assert [name for name, _ in stored] == ["source_row", "column_id", "answer_code", "answer_value"]
+    assert not [name for name, dtype in stored if dtype == "VARCHAR"]
+    views = {r[0] for r in con.execute("select view_name from duckdb_views() where not internal").fetchall()}
+    assert "stg_questionnaire_answers" in views
 
 
 def _other_format_run(tmp_path, make_study, run_study, fmt):
@@ -142,7 +148,7 @@ def test_warm_rerun_gives_the_tables_of_a_cold_run(make_study, tmp_path):
     config.write_text(config.read_text().replace('name = "test"', 'name = "test"\ntarget_price_year = "2022/23"'))
     warm = run_pipeline(load_config(config), tmp_path / "results")
     reused = json.loads(warm.manifest.read_text())["reused"]
-    assert "stg_questionnaire_answers" in reused["tables"] and "raw_questionnaire" in reused["tables"]
+    assert "stg_questionnaire_answer_values" in reused["tables"] and "raw_questionnaire" in reused["tables"]
     assert "int_resource_use" not in reused["tables"]
     cold = run_pipeline(load_config(config), tmp_path / "cold")
     assert json.loads(cold.manifest.read_text())["reused"] == {}

@@ -5,7 +5,7 @@
 -- fields from staged responses (parent block and each child block); provider fields from every row
 -- of the extract. Instrument items are audited in audit_instruments.
 -- upstream: raw_randomisation, raw_questionnaire, raw_nspcc_activity, raw_sau_log, stg_questionnaire,
--- stg_questionnaire_children, stg_questionnaire_answers, contract_columns, dim_family
+-- stg_questionnaire_children, stg_questionnaire_answer_values, contract_columns, dim_family
 create or replace table audit_fields as
 with families as (
     select family_id, arm, site from dim_family
@@ -31,20 +31,27 @@ provider_cells as (
     from (unpivot (select family_id as _family_id, coalesce(columns(* exclude (source_row)), '') from raw_randomisation)
           on columns(* exclude (_family_id)) into name field value raw_value)
 ),
+-- Service-use cells are keyed by integers: the questionnaire line, the block (0 = parent) and the
+-- column's position in the contract; a quantity's gate is the same service's _any column of its block.
 service_fields as (
-    select distinct level, field, service, field like '%\_any' escape '\' as is_gate
+    select position as column_id, slot, field, service, field like '%\_any' escape '\' as is_gate
     from contract_columns
     where source = 'questionnaire' and block = 'service_use'
 ),
--- a person's answers are keyed by integers: the questionnaire line and the block (0 = parent)
+service_columns as (
+    select f.column_id, f.slot, f.field, f.is_gate, g.column_id as gate_column_id
+    from service_fields as f
+    left join service_fields as g on g.slot = f.slot and g.service = f.service and g.is_gate
+),
 service_persons as (
-    select source_row, family_id, timepoint, 'parent' as level, 0 as slot from stg_questionnaire
+    select source_row, family_id, timepoint, 0 as slot from stg_questionnaire
     union all
-    select source_row, family_id, timepoint, 'child', slot from stg_questionnaire_children
+    select source_row, family_id, timepoint, slot from stg_questionnaire_children
 ),
 service_answers as (
-    select source_row, slot, field, service, answer_code
-    from stg_questionnaire_answers where block = 'service_use'
+    select source_row, column_id, answer_code
+    from stg_questionnaire_answer_values
+    semi join service_fields using (column_id)
 ),
 service_cells as (
     select
@@ -52,10 +59,9 @@ service_cells as (
         a.answer_code,
         g.answer_code as gate_code
     from service_persons as p
-    join service_fields as f using (level)
-    left join service_answers as a on a.source_row = p.source_row and a.slot = p.slot and a.field = f.field
-    left join service_answers as g
-        on g.source_row = p.source_row and g.slot = p.slot and g.service = f.service and g.field like '%\_any' escape '\'
+    join service_columns as f using (slot)
+    left join service_answers as a on a.source_row = p.source_row and a.column_id = f.column_id
+    left join service_answers as g on g.source_row = p.source_row and g.column_id = f.gate_column_id
 ),
 cells as (
     select 'questionnaire' as source, _family_id as family_id,

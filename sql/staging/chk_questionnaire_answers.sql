@@ -1,11 +1,14 @@
 -- chk_questionnaire_answers: one row per non-blank service-use or instrument answer of a staged
 -- response (parent block or a child block), parsed, with the contract rule it breaks. An answer
--- breaking a rule is kept out of stg_questionnaire_answers (treated as missing) and reported in
--- audit_issues; its response stays. This is the widest step of a run (one row per answer, ~220
--- per response), so it is a temporary table: the answers arrive narrow (line, contract position,
--- text; raw_questionnaire_cells) and are materialised first, so every join below builds on the
--- small side (the contract's fields, its allowed codes, the staged responses and child blocks);
--- validity is a join to the allowed codes, not a string search.
+-- breaking a rule is kept out of stg_questionnaire_answer_values (treated as missing) and reported
+-- in audit_issues; its response stays. This is the widest step of a run (one row per answer, ~220
+-- per response), so it is a temporary table and narrow: integer keys (the file's line, the
+-- column's position in the contract) and the parsed answer; what an answer is (field, block,
+-- instrument, service, whose) is the contract's and the response's, joined where it is read
+-- (stg_questionnaire_answers, chk_questionnaire_answer_issues) rather than repeated per answer.
+-- The answers are materialised narrow first (raw_questionnaire_cells), so every join below builds
+-- its hash table on the small side (the contract's fields, its allowed codes, the staged responses
+-- and child blocks); validity is a join to the allowed codes, not a string search.
 -- upstream: raw_questionnaire_cells, stg_questionnaire, chk_questionnaire_children, contract_columns
 create or replace temp table _pfc_answer_cells as
 select c.source_row, c.column_id, c.raw_value, pfc_int(c.raw_value) as answer_code,
@@ -13,12 +16,14 @@ select c.source_row, c.column_id, c.raw_value, pfc_int(c.raw_value) as answer_co
 from raw_questionnaire_cells as c
 semi join (select position as column_id from contract_columns
            where source = 'questionnaire' and block in ('service_use', 'instrument')) as f using (column_id)
+-- the cells of a quarantined response are not answers of a staged one
+semi join stg_questionnaire as q using (source_row)
 where pfc_text(c.raw_value) is not null;
 
 create or replace temp table chk_questionnaire_answers as
 with answer_fields as (
     select
-        position as column_id, column_name, level, slot, field, block, instrument, form, item, service, type,
+        position as column_id, column_name, slot, type,
         allowed is not null as has_allowed_codes,
         array_to_string(allowed, ', ') as allowed_text,
         min_value, max_value, warn_max
@@ -31,14 +36,13 @@ allowed_codes as (
           from contract_columns
           where source = 'questionnaire' and block in ('service_use', 'instrument') and allowed is not null)
 ),
-with_person as (
+parsed as (
     select
-        q.response_id,
         a.source_row,
+        a.column_id,
         f.*,
-        q.family_id,
-        q.timepoint,
-        case when f.slot = 0 then q.person_id else ch.child_id end as person_id,
+        -- a child-block answer belongs to the block's child (none: the block has no child id)
+        ch.child_id,
         ch.has_error as child_has_error,
         a.raw_value,
         a.answer_code,
@@ -47,7 +51,6 @@ with_person as (
         coalesce(ok.is_allowed, false) as is_allowed
     from _pfc_answer_cells as a
     join answer_fields as f using (column_id)
-    join stg_questionnaire as q using (source_row)
     left join chk_questionnaire_children as ch on ch.source_row = a.source_row and ch.slot = f.slot
     left join allowed_codes as ok on ok.column_id = a.column_id and ok.answer_code = a.answer_code
 ),
@@ -59,14 +62,13 @@ checked as (
             when has_allowed_codes and not is_allowed then 'not_allowed'
             when answer_value < min_value or answer_value > max_value then 'out_of_range'
             when slot > 0 and child_has_error then 'child_block_rejected'
-            when slot > 0 and person_id is null then 'answer_without_child'
+            when slot > 0 and child_id is null then 'answer_without_child'
             when answer_value > warn_max then 'implausible'
         end as rule
-    from with_person
+    from parsed
 )
 select
-    response_id, source_row, column_name, level, slot, field, block, instrument, form, item, service,
-    family_id, timepoint, person_id, answer_code, answer_value,
+    source_row, column_id, slot, answer_code, answer_value,
     case when rule is not null then [pfc_issue(rule, column_name,
         case when rule = 'implausible' then 'warning' else 'error' end,
         case rule
