@@ -2,7 +2,7 @@
 -- questionnaire service answer (person × service × response), an NSPCC contact's staff minutes
 -- (travel minutes a separate row where the unit cost excludes travel) or direct-support payment,
 -- and an SAU log entry's attendee (meetings cost every attendee) or the social worker's travel.
--- upstream: int_family_windows, stg_questionnaire, stg_questionnaire_children, stg_questionnaire_answers,
+-- upstream: int_family_windows, stg_questionnaire, stg_questionnaire_children, stg_questionnaire_answer_values,
 -- chk_questionnaire_children, contract_columns, stg_nspcc_activity, stg_sau_log, stg_code_map, int_unit_costs_inflated
 create or replace view int_resource_use as
 with responses as (
@@ -14,11 +14,18 @@ children as (
 rejected_children as (
     select response_id, source_row, slot from chk_questionnaire_children where has_error
 ),
-service_answers as (
-    select * from stg_questionnaire_answers where block = 'service_use'
-),
+-- service_key: an integer for each slot × service, so the answers are grouped and joined on integers
 service_fields as (
-    select * from contract_columns where source = 'questionnaire' and block = 'service_use'
+    select *, dense_rank() over (order by slot, service) as service_key
+    from contract_columns where source = 'questionnaire' and block = 'service_use'
+),
+-- the service answers, read narrow (file line, contract position, answer) and told what they are by
+-- the contract's service fields: the answers view would join each answer to its response and child
+-- block for names the costing does not need
+service_answers as (
+    select a.source_row, f.service_key, f.field like '%\_any' escape '\' as is_gate, a.answer_code, a.answer_value
+    from stg_questionnaire_answer_values as a
+    join service_fields as f on f.position = a.column_id
 ),
 nspcc as (
     select * from stg_nspcc_activity
@@ -44,6 +51,7 @@ gate_and_quantity as (
     select
         slot,
         service,
+        service_key,
         max(counted_per) as counted_per,
         max(column_name) filter (where field like '%\_any' escape '\') as gate_column,
         max(column_name) filter (where field not like '%\_any' escape '\') as quantity_column,
@@ -51,18 +59,18 @@ gate_and_quantity as (
         regexp_replace(max(field) filter (where field not like '%\_any' escape '\'),
                        '^su_' || service || '_', '') as quantity_unit
     from service_fields
-    group by slot, service
+    group by slot, service, service_key
 ),
 -- the gate and the count of one service, side by side (one row per answered response × slot × service).
 -- The questionnaire's joins key a response by its source_row, an integer (one file row per response:
 -- a duplicated ResponseId is rejected in staging), not by the response_id string; response_id is
 -- joined back once per item, for record_group_id and source_record_id.
 answered as (
-    select source_row, slot, service,
-           max(answer_code) filter (where field like '%\_any' escape '\') as gate_answer,
-           max(answer_value) filter (where field not like '%\_any' escape '\') as quantity_answer
+    select source_row, service_key,
+           max(answer_code) filter (where is_gate) as gate_answer,
+           max(answer_value) filter (where not is_gate) as quantity_answer
     from service_answers
-    group by source_row, slot, service
+    group by source_row, service_key
 ),
 -- A child block that failed its checks keeps its services, as unknown: the family is partial, not
 -- silently cheaper (docs/costing.md "Edge cases").
@@ -117,7 +125,7 @@ questionnaire_items as (
              else 'gate_and_quantity_blank' end as missing_reason
     from response_persons as p
     join gate_and_quantity as g on g.slot = p.slot
-    left join answered as a on a.source_row = p.source_row and a.slot = p.slot and a.service = g.service
+    left join answered as a on a.source_row = p.source_row and a.service_key = g.service_key
 ),
 -- Hospital stays (docs/costing.md "Hospital stays"): a code whose code-map row names net_of is
 -- costed net of that code's answer by the same person in the same response, never below 0
