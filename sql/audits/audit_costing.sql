@@ -10,8 +10,13 @@ create or replace table audit_costing as
 with unit_costs as (
     select * from int_unit_costs_inflated
 ),
-items as (
-    select * from fct_resource_use
+-- items: not materialised (DuckDB would store a CTE read five times); each reader scans the stored
+-- table for its own columns and rows
+items as not materialized (
+    select source, family_id, period, resource_code, source_record_id, record_group_id, person_id, is_selected,
+           cost_problem, reported_quantity, is_outside_window, activity_date, is_missing_quantity, missing_reason,
+           is_cash_after_last_index_year, cost_price_year, is_duplicate_report
+    from fct_resource_use
 ),
 no_index as (
     select 'no_index_path' as rule, case when is_selected then 'error' else 'warning' end as severity,

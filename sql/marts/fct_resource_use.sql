@@ -3,11 +3,12 @@
 -- is_selected, set by the source priority so that no item is counted twice. An item without a cost
 -- (unmapped code, no unit cost, no index path, unknown quantity) has a null cost and a cost_problem.
 -- upstream: int_resource_use, stg_code_map, int_unit_costs_inflated, stg_inflation_indices, dim_family, run_settings
--- Two statements: the items with their priority group are computed once into a temp table, and the
--- source each family × period × group is costed from is chosen from a narrow scan of it. As one
--- query the priced items (about 45 columns) were materialised for the choice and scanned back (at
--- 100,000 families they spilled to disk); the code-map, unit-cost and index columns are joined in
--- the final pass from small tables instead.
+-- Three steps: the items with their priority group are computed once into a temp table, the source
+-- each family × period × group is costed from is chosen from a narrow scan of it, and the code-map,
+-- unit-cost and index columns are joined from small tables as the table is written. As one query
+-- the priced items (about 45 columns) were materialised for the choice and scanned back, and at
+-- 100,000 families they spilled to disk. (The temp table is not named after the model: a model
+-- whose file makes "temp table <its name>" is taken for a temporary model.)
 -- DuckDB misjudges the size of the respondent ranks in int_resource_use (about 150,000 rows at
 -- 20,000 families, estimated at hundreds of millions) and builds its hash join on the 2.4 million
 -- answers instead; with the side-swapping optimizer off for this statement, each join builds on
@@ -17,7 +18,7 @@ set variable fct_resource_use_disabled_optimizers = current_setting('disabled_op
 set disabled_optimizers = concat_ws(',', nullif(getvariable('fct_resource_use_disabled_optimizers'), ''),
                                     'build_side_probe_side');
 
-create or replace temp table fct_resource_use_items as
+create or replace temp table resource_use_items_tmp as
 select
     i.*,
     -- the code map's group; costing.social_work_codes adds questionnaire codes to social_work;
@@ -35,7 +36,7 @@ left join stg_code_map as m on m.source = i.source and m.source_code = i.resourc
 set disabled_optimizers = getvariable('fct_resource_use_disabled_optimizers');
 
 create or replace table fct_resource_use as
--- (fct_resource_use_items is read by name, never through a CTE: a CTE read three times would be
+-- (resource_use_items_tmp is read by name, never through a CTE: a CTE read three times would be
 -- materialised again)
 with code_map as (
     select * from stg_code_map
@@ -57,7 +58,7 @@ families as (
 -- the financial year of each price date, worked out once per date rather than once per item
 price_years as (
     select price_date, pfc_financial_year(price_date) as financial_year
-    from (select distinct price_date from fct_resource_use_items where price_date is not null)
+    from (select distinct price_date from resource_use_items_tmp where price_date is not null)
 ),
 -- costing.source_priority: {group: [source, ...]}, first source with items for the family and period wins
 priority as (
@@ -139,7 +140,7 @@ priced as (
              then 1 + coalesce(try_cast(getvariable('costing.non_contact_role_allowances')::json ->> i.resource_code as double),
                                getvariable('costing.non_contact_allowance'))
              else 0.0 end as non_contact_factor
-    from fct_resource_use_items as i
+    from resource_use_items_tmp as i
     left join code_map as m on m.source = i.source and m.source_code = i.resource_code
     left join unit_costs as u on u.unit_cost_code = m.unit_cost_code
     left join index_last_year as last on last.index_code = u.inflation_index
@@ -165,7 +166,7 @@ costed as (
 chosen as (
     select c.family_id, c.period, c.priority_group, arg_min(c.source, p.position) as chosen_source,
            arg_min(p.rule, p.position) as source_rule
-    from (select distinct family_id, period, priority_group, source from fct_resource_use_items
+    from (select distinct family_id, period, priority_group, source from resource_use_items_tmp
           where period is not null and not is_duplicate_report) as c
     join families as f using (family_id)
     join eligible as p on p.priority_group = c.priority_group and p.source = c.source and p.arm = f.arm
@@ -225,4 +226,4 @@ select
 from costed as c
 left join chosen as ch using (family_id, period, priority_group);
 
-drop table fct_resource_use_items;
+drop table resource_use_items_tmp;

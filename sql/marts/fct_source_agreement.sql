@@ -5,10 +5,13 @@
 -- triangulation. Both sources are counted whichever the priority chose, so an arm-specific log that
 -- the base case does not cost is compared here. upstream: fct_resource_use
 create or replace table fct_source_agreement as
-with items as (
+-- items: not materialised (DuckDB would store a CTE read three times); each reader scans the
+-- stored table for its own columns and rows
+with items as not materialized (
     -- parent-reported contacts with the IPS team are never costed (priority_group not_costed) but
     -- are compared here with the NSPCC log, as category ips_intervention
-    select * exclude (priority_group),
+    select family_id, period, source, item_kind, attendance, quantity, is_missing_quantity, record_group_id,
+           chosen_source,
            case when priority_group = 'not_costed' then category else priority_group end as priority_group
     from fct_resource_use
     where period is not null and not is_duplicate_report
