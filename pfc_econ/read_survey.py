@@ -9,11 +9,12 @@ answers (service use, instrument items, child blocks). Two passes over the file,
    cells that hold something, keyed by integers: ``raw_questionnaire_cells`` (source_row,
    column_id = the column's position in the contract, raw_value). It is a temporary table: the
    checks (sql/staging/chk_questionnaire_*.sql) join it to the contract and to the staged
-   responses, and stg_questionnaire_answers is what the database keeps.
+   responses, and stg_questionnaire_answer_values is what the database keeps.
 
-For CSV the second pass finds each cell's line through the response id of the narrow pass (a
-response id that is blank or repeated is quarantined in chk_questionnaire, so its cells are not
-needed); Parquet has row numbers of its own; SPSS and Excel arrive in batches through Arrow,
+For CSV the second pass finds each cell's line by its row's place in the parse: both passes skip
+the same malformed lines, so the n-th row parsed is the n-th row of the narrow pass in line order
+(an integer join; the response id's string join cost more than the unpivot); Parquet has row
+numbers of its own; SPSS and Excel arrive in batches through Arrow,
 converted only in the columns the contract keeps. Direct identifiers are never selected.
 """
 
@@ -28,24 +29,27 @@ from .readers import (ReadResult, column_batches, create_empty_raw, csv_options,
 CELLS = "raw_questionnaire_cells"
 
 
-def _create_cells(con, cell_columns: dict[str, int]) -> None:
+def _create_cells(con) -> None:
     con.execute(f"create or replace temp table {CELLS} (source_row bigint, column_id integer, raw_value varchar)")
-    con.execute("create or replace temp table _pfc_cell_fields (column_name varchar, column_id integer)")
-    if cell_columns:
-        con.executemany("insert into _pfc_cell_fields values (?, ?)", list(cell_columns.items()))
 
 
-def _unpivot_sql(select_sql: str, cells: list[str], key: str, keyed: str | None) -> str:
-    """Insert the non-blank cells of ``select_sql`` (which selects ``key`` and the cells)."""
-    columns = ", ".join(q(c) for c in cells)
+def _cell_select(cell_columns: dict[str, int], expression) -> str:
+    """Each cell column, read by ``expression(name)`` and named by its contract position: the
+    unpivoted name is then the key itself (joining ~9 million names back to positions cost more
+    than the unpivot)."""
+    return ", ".join(f'{expression(name)} as "{position}"' for name, position in cell_columns.items())
+
+
+def _unpivot_sql(select_sql: str, cell_columns: dict[str, int], key: str, keyed: str | None) -> str:
+    """Insert the non-blank cells of ``select_sql`` (which selects ``key`` and ``_cell_select``)."""
+    columns = ", ".join(f'"{position}"' for position in cell_columns.values())
     join = f"join {keyed} as k using ({key})" if keyed else ""
     row = "k.source_row" if keyed else f"u.{key}"
     return f"""
         insert into {CELLS}
-        select {row}, f.column_id, u.raw_value
-        from (unpivot ({select_sql}) on {columns} into name column_name value raw_value) as u
-        {join}
-        join _pfc_cell_fields as f using (column_name)"""
+        select {row}, u.column_id::integer, u.raw_value
+        from (unpivot ({select_sql}) on {columns} into name column_id value raw_value) as u
+        {join}"""
 
 
 def read_questionnaire(con, table: TableContract, path: Path, fmt: str, sheet: str | None,
@@ -60,22 +64,27 @@ def read_questionnaire(con, table: TableContract, path: Path, fmt: str, sheet: s
     cells = list(cell_columns)
     resp_select = ", ".join(f"{q(file_name_of[c])}::varchar as {q(c)}" if c in kept else f"null::varchar as {q(c)}"
                             for c in respondent)
-    cell_select = ", ".join(f"{q(file_name_of[c])}::varchar as {q(c)}" for c in cells)
+    cell_select = _cell_select(cell_columns, lambda c: f"{q(file_name_of[c])}::varchar")
     raw = "raw_questionnaire"
     con.execute(f"drop table if exists {raw}")
-    _create_cells(con, cell_columns)
+    _create_cells(con)
     if fmt in ("csv", "survey_csv") and result.rows_in_file == 0:
         create_empty_raw(con, table)
     elif fmt in ("csv", "survey_csv"):
         file_names = [file_name_of.get(n, n) for n in names]
         result.rejected = read_csv_into(con, raw, path, file_names, header_lines, resp_select, start_lines)
         if cells:
+            # Both passes skip the same malformed lines, so the n-th row parsed is the n-th row of
+            # raw_questionnaire in line order; a response id that is blank or repeated is quarantined
+            # in chk_questionnaire, so its cells are not needed.
             con.execute(f"""create or replace temp table _pfc_response_rows as
-                select "ResponseId" as _response_key, source_row from {raw}
+                select _parse_index, source_row
+                from (select row_number() over (order by source_row) as _parse_index, source_row, "ResponseId"
+                      from {raw})
                 where "ResponseId" is not null qualify count(*) over (partition by "ResponseId") = 1""")
-            source = (f"select {q(file_name_of['ResponseId'])} as _response_key, {cell_select} "
+            source = (f"select row_number() over () as _parse_index, {cell_select} "
                       f"from read_csv({sql_str(path)}, {csv_options(file_names, header_lines, None)})")
-            execute_read(con, _unpivot_sql(source, cells, "_response_key", "_pfc_response_rows"), path,
+            execute_read(con, _unpivot_sql(source, cell_columns, "_parse_index", "_pfc_response_rows"), path,
                          "cannot be read as CSV")
             con.execute("drop table _pfc_response_rows")
     elif fmt == "parquet":
@@ -85,7 +94,7 @@ def read_questionnaire(con, table: TableContract, path: Path, fmt: str, sheet: s
                      path, unreadable)
         if cells:
             execute_read(con, _unpivot_sql(f"select file_row_number + 1 as source_row, {cell_select} {from_parquet}",
-                                           cells, "source_row", None), path, unreadable)
+                                           cell_columns, "source_row", None), path, unreadable)
     else:
         create_empty_raw(con, table)
         batches, first_row = column_batches(path, fmt, sheet, [file_name_of.get(n, n) for n in names],
@@ -94,9 +103,8 @@ def read_questionnaire(con, table: TableContract, path: Path, fmt: str, sheet: s
         insert = (f"insert into {raw} by name select source_row, {', '.join(q(c) for c in kept_respondent)} "
                   f"from _pfc_batch;")
         if cells:
-            insert += _unpivot_sql(f"select source_row, {', '.join(q(c) for c in cells)} from _pfc_batch",
-                                   cells, "source_row", None)
+            insert += _unpivot_sql(f"select source_row, {_cell_select(cell_columns, q)} from _pfc_batch",
+                                   cell_columns, "source_row", None)
         load_batches(con, raw, keep, batches, first_row, insert)
-    con.execute("drop table _pfc_cell_fields")
     result.rows_read = con.execute(f"select count(*) from {raw}").fetchone()[0]
     return result

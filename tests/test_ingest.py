@@ -65,6 +65,45 @@ def test_staged_answers_are_the_files_cells(demo):
     assert flagged <= {(rid, name) for rid, name, _ in cells}
 
 
+def test_cells_find_their_response_past_a_line_break_a_bad_line_and_a_blank_line(tmp_path):
+    """The cells pass numbers rows by their place in the parse: a quoted line break (one record on
+    two lines), a malformed line (quarantined) and a blank line must not shift any answer onto
+    another response."""
+    import duckdb
+
+    from pfc_econ.config import load_config
+    from pfc_econ.pipeline import run_pipeline
+    shutil.copytree(DATA_DIR / "feasibility", tmp_path / "data")
+    path = tmp_path / "data" / "questionnaire.csv"
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
+    email = rows[0].index("RecipientEmail")
+    rows[5][email] = "line one\nline two"  # a direct identifier (never read), spread over two lines
+    bad_response = rows[9][rows[0].index("ResponseId")]
+    rows[9].append("surplus")  # one field too many: the record is quarantined
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+        writer.writerows(rows[:15])
+        fh.write("\n")  # a blank line is not a record
+        writer.writerows(rows[15:])
+    result = run_pipeline(load_config(tmp_path / "data" / "study.toml"), tmp_path / "results")
+    with duckdb.connect(str(result.database), read_only=True) as con:
+        staged = {r[0] for r in con.execute("select response_id from stg_questionnaire").fetchall()}
+        flagged = {(r[0], r[1]) for r in con.execute(
+            "select record_id, field from audit_issues where source_table = 'questionnaire_answers' "
+            "and severity = 'error'").fetchall()}
+        got = con.execute(ANSWERS).fetchall()
+        lines = dict(con.execute("select response_id, source_row from stg_questionnaire").fetchall())
+    assert bad_response not in staged and len(staged) == len(rows) - 3 - 1
+    cells, columns = _melt(path)
+    expected = {(rid, columns[name].slot, columns[name].field, int(float(text)))
+                for rid, name, text in cells if rid in staged and (rid, name) not in flagged}
+    assert len(got) == len(expected) > 500 and set(got) == expected
+    # the record after the line break starts a line later; the one after the blank line, two
+    assert lines[rows[6][rows[0].index("ResponseId")]] == 8
+    assert lines[rows[15][rows[0].index("ResponseId")]] == 18
+
+
 def test_no_wide_raw_table_no_answer_check_table_and_narrow_answers(demo):
     _, con = demo
     width = con.execute("select count(*) from duckdb_columns() where table_name = 'raw_questionnaire'").fetchone()[0]
