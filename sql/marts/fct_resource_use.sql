@@ -12,7 +12,8 @@
 -- DuckDB misjudges the size of the respondent ranks in int_resource_use (about 150,000 rows at
 -- 20,000 families, estimated at hundreds of millions) and builds its hash join on the 2.4 million
 -- answers instead; with the side-swapping optimizer off for this statement, each join builds on
--- the side written on the right (int_resource_use total 7.7 -> 5.4 CPU s at 20,000 families).
+-- the side written on the right (at 20,000 families the view took 5.4 CPU s instead of 7.7, on a
+-- loaded machine).
 -- The session's own setting is put back afterwards.
 set variable fct_resource_use_disabled_optimizers = current_setting('disabled_optimizers');
 set disabled_optimizers = concat_ws(',', nullif(getvariable('fct_resource_use_disabled_optimizers'), ''),
