@@ -155,7 +155,7 @@ def stored_column_types(table) -> dict[str, str]:
 
 def _mask_cells(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int]]:
     """The questionnaire's answer cells, read in long form (pfc_econ/read_survey.py: temporary
-    raw_questionnaire_cells, column names in _pfc_cell_fields): masked the same way."""
+    raw_questionnaire_cells, keyed by the column's position in the contract): masked the same way."""
     tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
     if "raw_questionnaire_cells" not in tables:
         return []
