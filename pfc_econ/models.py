@@ -38,7 +38,9 @@ class Model:
 
     @property
     def is_temporary(self) -> bool:
-        return f"temp table {self.name}" in self.sql
+        """The model's own table is temporary (kept for the run, not in the database); a helper temp
+        table of another name inside the model does not count."""
+        return re.search(rf"temp table {re.escape(self.name)}\b", self.sql) is not None
 
 
 def _upstream(sql: str) -> tuple[str, ...]:

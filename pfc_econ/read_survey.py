@@ -14,8 +14,8 @@ answers (service use, instrument items, child blocks). Two passes over the file,
 For CSV the second pass finds each cell's line by its row's place in the parse: both passes skip
 the same malformed lines, so the n-th row parsed is the n-th row of the narrow pass in line order
 (an integer join; the response id's string join cost more than the unpivot); Parquet has row
-numbers of its own; SPSS and Excel arrive in batches through Arrow,
-converted only in the columns the contract keeps. Direct identifiers are never selected.
+numbers of its own; SPSS and Excel arrive in batches through Arrow, converted only in the columns
+the contract keeps. Direct identifiers are never selected.
 """
 
 from __future__ import annotations
@@ -61,7 +61,6 @@ def read_questionnaire(con, table: TableContract, path: Path, fmt: str, sheet: s
     respondent = [c.name for c in table.columns if c.level == "respondent" and not c.is_identifier]
     cell_columns = {c.name: position for position, c in enumerate(table.columns, start=1)
                     if c.level != "respondent" and c.name in kept}
-    cells = list(cell_columns)
     resp_select = ", ".join(f"{q(file_name_of[c])}::varchar as {q(c)}" if c in kept else f"null::varchar as {q(c)}"
                             for c in respondent)
     cell_select = _cell_select(cell_columns, lambda c: f"{q(file_name_of[c])}::varchar")
@@ -73,7 +72,7 @@ def read_questionnaire(con, table: TableContract, path: Path, fmt: str, sheet: s
     elif fmt in ("csv", "survey_csv"):
         file_names = [file_name_of.get(n, n) for n in names]
         result.rejected = read_csv_into(con, raw, path, file_names, header_lines, resp_select, start_lines)
-        if cells:
+        if cell_columns:
             # Both passes skip the same malformed lines, so the n-th row parsed is the n-th row of
             # raw_questionnaire in line order; a response id that is blank or repeated is quarantined
             # in chk_questionnaire, so its cells are not needed.
@@ -92,7 +91,7 @@ def read_questionnaire(con, table: TableContract, path: Path, fmt: str, sheet: s
         unreadable = "not a readable Parquet file"
         execute_read(con, f"create table {raw} as select file_row_number + 1 as source_row, {resp_select} {from_parquet}",
                      path, unreadable)
-        if cells:
+        if cell_columns:
             execute_read(con, _unpivot_sql(f"select file_row_number + 1 as source_row, {cell_select} {from_parquet}",
                                            cell_columns, "source_row", None), path, unreadable)
     else:
@@ -102,7 +101,7 @@ def read_questionnaire(con, table: TableContract, path: Path, fmt: str, sheet: s
         kept_respondent = [c for c in respondent if c in kept]
         insert = (f"insert into {raw} by name select source_row, {', '.join(q(c) for c in kept_respondent)} "
                   f"from _pfc_batch;")
-        if cells:
+        if cell_columns:
             insert += _unpivot_sql(f"select source_row, {_cell_select(cell_columns, q)} from _pfc_batch",
                                    cell_columns, "source_row", None)
         load_batches(con, raw, keep, batches, first_row, insert)
