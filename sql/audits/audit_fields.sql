@@ -4,94 +4,116 @@
 -- blank, it is truly missing. Respondent fields come from every questionnaire row read; service-use
 -- fields from staged responses (parent block and each child block); provider fields from every row
 -- of the extract. Instrument items are audited in audit_instruments.
+-- Everything is counted, never laid out cell by cell (a grid of every person × service field,
+-- joined to the answers twice for the quantity and its gate, grew faster than the families): each
+-- raw table is read once, counting per arm × site (× timepoint) the rows and, per column, the
+-- cells that hold something, and only those counts are unpivoted; a service field's rows are its
+-- block's persons, its non-blanks the answers with a code, and its structural zeros are found per
+-- person from two bit masks over the block's columns (answered; gate answered 'no'), made by one
+-- aggregation of the narrow answers; the rest are blanks.
 -- upstream: raw_randomisation, raw_questionnaire, raw_nspcc_activity, raw_sau_log, stg_questionnaire,
 -- stg_questionnaire_children, stg_questionnaire_answer_values, contract_columns, dim_family
 create or replace table audit_fields as
 with families as (
     select family_id, arm, site from dim_family
 ),
-respondent_cells as (
-    -- blanks become '' so that unpivot keeps them
-    unpivot (select family_id as _family_id, timepoint as _timepoint,
-                    coalesce(columns(lambda c: c <> 'source_row' and not regexp_matches(c, '^[0-9]+_|^(su|ghq|icecap|bcap|prem)_')), '')
-             from raw_questionnaire)
-    on columns(* exclude (_family_id, _timepoint))
-    into name field value raw_value
+-- per family group (arm × site × timepoint), the rows of each raw table and, per column, how many
+-- hold something; then one row per column (field, n_filled)
+respondent_counts as (
+    unpivot (select f.arm as _arm, f.site as _site, case r.timepoint when 'T1' then 'baseline' when 'T2' then 'follow_up' end as _timepoint,
+                    count(*) as _n_rows, count(pfc_text(columns(r.* exclude (source_row))))
+             from raw_questionnaire as r
+             left join families as f on f.family_id = r.family_id
+             group by all)
+    on columns(* exclude (_arm, _site, _timepoint, _n_rows))
+    into name field value n_filled
 ),
-provider_cells as (
-    select 'nspcc_activity' as source, _family_id, field, raw_value
-    from (unpivot (select family_id as _family_id, coalesce(columns(* exclude (source_row)), '') from raw_nspcc_activity)
-          on columns(* exclude (_family_id)) into name field value raw_value)
-    union all
-    select 'sau_log', _family_id, field, raw_value
-    from (unpivot (select family_id as _family_id, coalesce(columns(* exclude (source_row)), '') from raw_sau_log)
-          on columns(* exclude (_family_id)) into name field value raw_value)
-    union all
-    select 'randomisation', _family_id, field, raw_value
-    from (unpivot (select family_id as _family_id, coalesce(columns(* exclude (source_row)), '') from raw_randomisation)
-          on columns(* exclude (_family_id)) into name field value raw_value)
+-- the three provider tables' counts side by side (union by name: a column of one table is null in
+-- the others' rows, and unpivot leaves nulls out)
+provider_counts as (
+    unpivot (select 'nspcc_activity' as _source, f.arm as _arm, f.site as _site, count(*) as _n_rows,
+                    count(pfc_text(columns(r.* exclude (source_row))))
+             from raw_nspcc_activity as r left join families as f on f.family_id = r.family_id group by all
+             union all by name
+             select 'sau_log' as _source, f.arm as _arm, f.site as _site, count(*) as _n_rows,
+                    count(pfc_text(columns(r.* exclude (source_row))))
+             from raw_sau_log as r left join families as f on f.family_id = r.family_id group by all
+             union all by name
+             select 'randomisation' as _source, f.arm as _arm, f.site as _site, count(*) as _n_rows,
+                    count(pfc_text(columns(r.* exclude (source_row))))
+             from raw_randomisation as r left join families as f on f.family_id = r.family_id group by all)
+    on columns(* exclude (_source, _arm, _site, _n_rows))
+    into name field value n_filled
 ),
 -- Service-use cells are keyed by integers: the questionnaire line, the block (0 = parent) and the
 -- column's position in the contract; a quantity's gate is the same service's _any column of its block.
+-- Each column of a block has a bit (col_bit) in one of its block's 62-bit words (col_word).
 service_fields as (
     select position as column_id, slot, field, service, field like '%\_any' escape '\' as is_gate
     from contract_columns
     where source = 'questionnaire' and block = 'service_use'
 ),
 service_columns as (
-    select f.column_id, f.slot, f.field, f.is_gate, g.column_id as gate_column_id
+    select f.column_id, f.slot, f.field, f.is_gate, g.column_id as gate_column_id,
+           (row_number() over (partition by f.slot order by f.column_id) - 1) // 62 as col_word,
+           1::bigint << ((row_number() over (partition by f.slot order by f.column_id) - 1) % 62) as col_bit
     from service_fields as f
     left join service_fields as g on g.slot = f.slot and g.service = f.service and g.is_gate
 ),
+-- each staged person (parent block, child blocks) with its family group
 service_persons as (
-    select source_row, family_id, timepoint, 0 as slot from stg_questionnaire
-    union all
-    select source_row, family_id, timepoint, slot from stg_questionnaire_children
+    select p.source_row, p.slot, p.timepoint, f.arm, f.site
+    from (select source_row, family_id, timepoint, 0 as slot from stg_questionnaire
+          union all
+          select source_row, family_id, timepoint, slot from stg_questionnaire_children) as p
+    left join families as f using (family_id)
 ),
-service_answers as (
-    select source_row, column_id, answer_code
-    from stg_questionnaire_answer_values
-    semi join service_fields using (column_id)
+-- per person and word: the columns answered with a code (a blank cell, or a decimal quantity such
+-- as 7.5, has none), and the quantities whose gate is answered 'no' (2), each at its column's bit
+person_marks as (
+    select source_row, slot, col_word, bit_or(answered_bit) as answered, bit_or(gate_no_bit) as gate_no
+    from (select a.source_row, c.slot, c.col_word, c.col_bit as answered_bit, 0::bigint as gate_no_bit
+          from stg_questionnaire_answer_values as a
+          join service_columns as c using (column_id)
+          where a.answer_code is not null
+          union all
+          select a.source_row, q.slot, q.col_word, 0, q.col_bit
+          from stg_questionnaire_answer_values as a
+          join service_columns as q on q.gate_column_id = a.column_id and not q.is_gate
+          where a.answer_code = 2)
+    group by all
 ),
-service_cells as (
-    select
-        p.family_id, p.timepoint, f.field, f.is_gate,
-        a.answer_code,
-        g.answer_code as gate_code
-    from service_persons as p
-    join service_columns as f using (slot)
-    left join service_answers as a on a.source_row = p.source_row and a.column_id = f.column_id
-    left join service_answers as g on g.source_row = p.source_row and g.column_id = f.gate_column_id
-),
-cells as (
-    select 'questionnaire' as source, _family_id as family_id,
-           case _timepoint when 'T1' then 'baseline' when 'T2' then 'follow_up' end as timepoint,
-           field, pfc_text(raw_value) is null as is_blank, false as is_structural_zero
-    from respondent_cells
-    where field in (select column_name from contract_columns where source = 'questionnaire' and level = 'respondent')
+service_counts as (
+    -- rows: every person × every service field of its block
+    select c.field, p.arm, p.site, p.timepoint, p.n_persons as n_rows, 0 as n_filled, 0 as n_structural_zero
+    from (select slot, arm, site, timepoint, count(*) as n_persons from service_persons group by all) as p
+    join service_columns as c using (slot)
     union all
-    select 'questionnaire', family_id, timepoint, field,
-           answer_code is null and (is_gate or gate_code is distinct from 2),
-           answer_code is null and not is_gate and gate_code = 2
-    from service_cells
-    union all
-    select source, _family_id, 'follow_up', field, pfc_text(raw_value) is null, false
-    from provider_cells
-    where source <> 'randomisation'
-    union all
-    select source, _family_id, null, field, pfc_text(raw_value) is null, false
-    from provider_cells
-    where source = 'randomisation'
+    -- answered, and blank after a 'no' gate
+    select c.field, p.arm, p.site, p.timepoint, 0,
+           count(*) filter (where m.answered & c.col_bit <> 0),
+           count(*) filter (where m.answered & c.col_bit = 0 and m.gate_no & c.col_bit <> 0)
+    from person_marks as m
+    join service_persons as p using (source_row, slot)
+    join service_columns as c on c.slot = m.slot and c.col_word = m.col_word
+    group by all
 ),
 -- counted per arm × site × timepoint first (a few thousand groups), then added up per breakdown
 counted as (
-    select c.source, c.field, f.arm, f.site, c.timepoint,
-           count(*) as n_rows,
-           count(*) filter (where c.is_blank) as n_missing,
-           count(*) filter (where c.is_structural_zero) as n_structural_zero
-    from cells as c
-    left join families as f using (family_id)
-    group by all
+    select 'questionnaire' as source, field, _arm as arm, _site as site, _timepoint as timepoint, _n_rows as n_rows,
+           _n_rows - n_filled as n_missing, 0 as n_structural_zero
+    from respondent_counts
+    where field in (select column_name from contract_columns where source = 'questionnaire' and level = 'respondent')
+      and not regexp_matches(field, '^[0-9]+_|^(su|ghq|icecap|bcap|prem)_')
+    union all
+    select 'questionnaire', field, arm, site, timepoint, sum(n_rows), sum(n_rows) - sum(n_filled) - sum(n_structural_zero),
+           sum(n_structural_zero)
+    from service_counts
+    group by field, arm, site, timepoint
+    union all
+    select _source, field, _arm, _site, case when _source <> 'randomisation' then 'follow_up' end, _n_rows,
+           _n_rows - n_filled, 0
+    from provider_counts
 ),
 breakdowns as (
     select source, field, 'overall' as breakdown, 'all' as group_value, n_rows, n_missing, n_structural_zero from counted
