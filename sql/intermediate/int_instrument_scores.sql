@@ -7,17 +7,12 @@
 -- answered items are read: a score's n_items is its number of items in the form (the items of
 -- int_instrument_items), and the sums and counts are taken over the answers by integer keys (the
 -- questionnaire line and block, the form, the score), then matched to the administered forms.
--- upstream: int_instrument_administered, stg_questionnaire_answers, ref_instrument_items, ref_bcap_key,
+-- upstream: int_instrument_administered, stg_questionnaire_answer_values, contract_columns, ref_instrument_items, ref_bcap_key,
 -- int_instrument_answer_values, ref_scales, ref_score_scorings, ref_icecap_a_tariff
 create or replace table int_instrument_scores as
 with administered as materialized (
     select row_number() over () as administered_id, *
     from int_instrument_administered
-),
-answers as (
-    select source_row, slot, field as item_code, answer_code
-    from stg_questionnaire_answers
-    where block = 'instrument' and answer_code is not null
 ),
 scales as (
     select
@@ -75,21 +70,23 @@ code_scores as materialized (
       on i.items_rule = 'sum_tariff' and t.attribute = i.scale
      and t.level = v.item_values[i.scoring]::int
 ),
--- each answer's values, keyed by what the answer itself carries (item code and answer code)
+-- each answer's values, keyed by what the narrow answer itself carries: its column (the position
+-- in the questionnaire contract, whose field is the item code; the column gives the block) and code
 answer_lookup as materialized (
-    select f.item_code, c.answer_code, f.form_key, c.score_key, c.item_value, c.is_not_sure
+    select q.position as column_id, q.slot, c.answer_code, f.form_key, c.score_key, c.item_value, c.is_not_sure
     from code_scores as c
     join (select distinct item_code, item_key, form_key from score_items) as f using (item_key)
+    join contract_columns as q on q.source = 'questionnaire' and q.block = 'instrument' and q.field = f.item_code
 ),
--- sums and counts over the answers, per person (questionnaire line and block) × form × score; the
--- administered forms pick theirs below
+-- sums and counts over the answers, per person (questionnaire line and block) × score (a score is
+-- of one form); the administered forms pick theirs below
 answer_sums as (
-    select a.source_row, a.slot, l.form_key, l.score_key,
+    select a.source_row, l.slot, l.score_key,
            count(l.item_value) as n_answered,
            count(*) filter (where l.is_not_sure) as n_not_sure,
            sum(l.item_value::decimal(18, 9))::double as value_sum
-    from answers as a
-    join answer_lookup as l using (item_code, answer_code)
+    from stg_questionnaire_answer_values as a
+    join answer_lookup as l using (column_id, answer_code)
     group by all
 ),
 item_scores as (
@@ -104,7 +101,7 @@ item_scores as (
     from administered as d
     join score_sizes as z using (instrument, form)
     left join answer_sums as s
-      on s.source_row = d.source_row and s.slot = d.slot and s.form_key = z.form_key and s.score_key = z.score_key
+      on s.source_row = d.source_row and s.slot = d.slot and s.score_key = z.score_key
 ),
 item_scored as (
     select

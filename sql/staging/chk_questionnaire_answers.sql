@@ -6,19 +6,17 @@
 -- column's position in the contract) and the parsed answer; what an answer is (field, block,
 -- instrument, service, whose) is the contract's and the response's, joined where it is read
 -- (stg_questionnaire_answers, chk_questionnaire_answer_issues) rather than repeated per answer.
--- The answers are materialised narrow first (raw_questionnaire_cells), so every join below builds
--- its hash table on the small side (the contract's fields, its allowed codes, the staged responses
--- and child blocks); validity is a join to the allowed codes, not a string search.
+-- The answers are read once, straight from the reader's narrow cells (raw_questionnaire_cells), and
+-- every join builds its hash table on the small side (the contract's fields, its allowed codes, the
+-- staged responses and child blocks): DuckDB estimates the filtered cells at a few thousand rows
+-- and would build on them, so the side-swapping optimizer is off for this statement (the
+-- session's setting is put back afterwards). Copying the cells into a parsed temporary table
+-- first, as before, cost a second 43-million-row temporary table at 100,000 families (about
+-- 1 GB, spilled under a 2 GB limit). Validity is a join to the allowed codes, not a string search.
 -- upstream: raw_questionnaire_cells, stg_questionnaire, chk_questionnaire_children, contract_columns
-create or replace temp table _pfc_answer_cells as
-select c.source_row, c.column_id, c.raw_value, pfc_int(c.raw_value) as answer_code,
-       pfc_decimal(c.raw_value) as answer_decimal
-from raw_questionnaire_cells as c
-semi join (select position as column_id from contract_columns
-           where source = 'questionnaire' and block in ('service_use', 'instrument')) as f using (column_id)
--- the cells of a quarantined response are not answers of a staged one
-semi join stg_questionnaire as q using (source_row)
-where pfc_text(c.raw_value) is not null;
+set variable chk_questionnaire_answers_disabled_optimizers = current_setting('disabled_optimizers');
+set disabled_optimizers = concat_ws(',', nullif(getvariable('chk_questionnaire_answers_disabled_optimizers'), ''),
+                                    'build_side_probe_side');
 
 create or replace temp table chk_questionnaire_answers as
 with answer_fields as (
@@ -49,8 +47,13 @@ parsed as (
         -- a quantity the contract types decimal (hours, pounds) may be 7.5; everything else is whole
         case when f.type = 'decimal' then a.answer_decimal else a.answer_code end as answer_value,
         coalesce(ok.is_allowed, false) as is_allowed
-    from _pfc_answer_cells as a
+    from (select c.source_row, c.column_id, c.raw_value, pfc_int(c.raw_value) as answer_code,
+                 pfc_decimal(c.raw_value) as answer_decimal
+          from raw_questionnaire_cells as c
+          where pfc_text(c.raw_value) is not null) as a
     join answer_fields as f using (column_id)
+    -- the cells of a quarantined response are not answers of a staged one
+    semi join stg_questionnaire as q using (source_row)
     left join chk_questionnaire_children as ch on ch.source_row = a.source_row and ch.slot = f.slot
     left join allowed_codes as ok on ok.column_id = a.column_id and ok.answer_code = a.answer_code
 ),
@@ -82,4 +85,4 @@ select
     coalesce(rule <> 'implausible', false) as has_error
 from checked;
 
-drop table _pfc_answer_cells;
+set disabled_optimizers = getvariable('chk_questionnaire_answers_disabled_optimizers');
