@@ -11,8 +11,8 @@
 -- staged responses and child blocks): DuckDB estimates the filtered cells at a few thousand rows
 -- and would build on them, so the side-swapping optimizer is off for this statement (the
 -- session's setting is put back afterwards). Copying the cells into a parsed temporary table
--- first, as before, cost a second 43-million-row temporary table at 100,000 families (about
--- 1 GB, spilled under a 2 GB limit). Validity is a join to the allowed codes, not a string search.
+-- first, as before, made a second 43-million-row temporary table at 100,000 families, with the
+-- cells' text, beside the cells themselves under a 2 GB limit. Validity is a join to the allowed codes, not a string search.
 -- upstream: raw_questionnaire_cells, stg_questionnaire, chk_questionnaire_children, contract_columns
 set variable chk_questionnaire_answers_disabled_optimizers = current_setting('disabled_optimizers');
 set disabled_optimizers = concat_ws(',', nullif(getvariable('chk_questionnaire_answers_disabled_optimizers'), ''),
