@@ -4,7 +4,7 @@
 -- instrument is complete (all items) or scorable (its headline score was computed by the scoring
 -- models, e.g. not with a BCAP 'not sure' on a risk item; else the minimum items of
 -- instruments/scales.csv), and why not. The data of audit_instruments and the missingness map.
--- upstream: stg_questionnaire, stg_questionnaire_children, stg_questionnaire_answers, contract_columns,
+-- upstream: stg_questionnaire, stg_questionnaire_children, stg_questionnaire_answer_values, contract_columns,
 -- ref_scales, ref_instrument_forms, int_instrument_scores
 create or replace table audit_instrument_responses as
 with responses as (
@@ -12,9 +12,6 @@ with responses as (
 ),
 children as (
     select * from stg_questionnaire_children
-),
-answers as (
-    select * from stg_questionnaire_answers where block = 'instrument'
 ),
 instrument_items as (
     select instrument, coalesce(form, 'standard') as form, level, count(*) as n_items
@@ -87,11 +84,21 @@ expected_rows as (
     union all
     select * from child_rows
 ),
--- answers counted per person by integer keys (the questionnaire line and block, 0 = parent)
+-- answers counted per person by integer keys (the questionnaire line and block, 0 = parent, and a
+-- key per instrument × form), straight from the narrow answers; the names are joined to the counts
+instrument_columns as (
+    select position as column_id, slot, instrument, coalesce(form, 'standard') as answer_form,
+           dense_rank() over (order by instrument, coalesce(form, 'standard')) as form_key
+    from contract_columns
+    where source = 'questionnaire' and block = 'instrument'
+),
 answered as (
-    select source_row, slot, instrument, coalesce(form, 'standard') as answer_form, count(*) as n_answered
-    from answers
-    group by all
+    select a.source_row, a.slot, f.instrument, f.answer_form, a.n_answered
+    from (select v.source_row, c.slot, c.form_key, count(*) as n_answered
+          from stg_questionnaire_answer_values as v
+          join instrument_columns as c using (column_id)
+          group by all) as a
+    join (select distinct form_key, instrument, answer_form from instrument_columns) as f using (form_key)
 ),
 counted as (
     select
