@@ -3,20 +3,26 @@
 -- ok; not_scorable (answered, but fewer than min_answered); missing (nothing answered).
 -- Rules: mean_of_answered (PedsQL: pooled items), prorated_sum_round_half_up (SDQ: mean × items,
 -- floor(x + 0.5)), sum, sum_tariff (ICECAP-A), count_keyed (BCAP), sum_of_scores, count_answered.
--- The item values are looked up per answer (a small table of the item's column × answer code ×
--- score, read against the narrow stg_questionnaire_answer_values), so only answered items are read:
--- a score's n_items is its number of items in the form (the items of int_instrument_items), and the
--- sums and counts are taken over the answers by integer keys (the questionnaire line and block, the
--- score), then matched to the administered forms. The per-person rows carry only keys and numbers;
--- the person's and the score's strings are joined once, as the table is written (carrying them
--- through the scoring steps made a copy of every score row with all its strings, which took ten
--- times as long at 100,000 families as at 20,000).
--- upstream: int_instrument_administered, stg_questionnaire_answer_values, contract_columns, ref_instrument_items, ref_bcap_key,
+-- The item values are looked up per answer (a small table of item × answer code × score), so only
+-- answered items are read: a score's n_items is its number of items in the form (the items of
+-- int_instrument_items), and the sums and counts are taken over the answers by integer keys (the
+-- questionnaire line and block, the score: a score is of one form), then matched to the
+-- administered forms. (It reads stg_questionnaire_answers, not the narrow table, because
+-- `pfc-econ score` stages a stand-alone file's answers as that table.) The per-person rows carry
+-- only keys and numbers; the person's and the score's strings are joined once, as the table is
+-- written (carrying them through the scoring steps made a copy of every score row with all its
+-- strings, which took ten times as long at 100,000 families as at 20,000).
+-- upstream: int_instrument_administered, stg_questionnaire_answers, ref_instrument_items, ref_bcap_key,
 -- int_instrument_answer_values, ref_scales, ref_score_scorings, ref_icecap_a_tariff
 create or replace table int_instrument_scores as
 with administered as materialized (
     select row_number() over () as administered_id, *
     from int_instrument_administered
+),
+answers as (
+    select source_row, slot, field as item_code, answer_code
+    from stg_questionnaire_answers
+    where block = 'instrument' and answer_code is not null
 ),
 scales as (
     select
@@ -74,23 +80,21 @@ code_scores as materialized (
       on i.items_rule = 'sum_tariff' and t.attribute = i.scale
      and t.level = v.item_values[i.scoring]::int
 ),
--- each answer's values, keyed by what the narrow answer itself carries: its column (the position
--- in the questionnaire contract, whose field is the item code; the column gives the block) and code
+-- each answer's values, keyed by what the answer itself carries (item code and answer code)
 answer_lookup as materialized (
-    select q.position as column_id, q.slot, c.answer_code, f.form_key, c.score_key, c.item_value, c.is_not_sure
+    select f.item_code, c.answer_code, c.score_key, c.item_value, c.is_not_sure
     from code_scores as c
-    join (select distinct item_code, item_key, form_key from score_items) as f using (item_key)
-    join contract_columns as q on q.source = 'questionnaire' and q.block = 'instrument' and q.field = f.item_code
+    join (select distinct item_code, item_key from score_items) as f using (item_key)
 ),
 -- sums and counts over the answers, per person (questionnaire line and block) × score (a score is
 -- of one form); the administered forms pick theirs below
 answer_sums as (
-    select a.source_row, l.slot, l.score_key,
+    select a.source_row, a.slot, l.score_key,
            count(l.item_value) as n_answered,
            count(*) filter (where l.is_not_sure) as n_not_sure,
            sum(l.item_value::decimal(18, 9))::double as value_sum
-    from stg_questionnaire_answer_values as a
-    join answer_lookup as l using (column_id, answer_code)
+    from answers as a
+    join answer_lookup as l using (item_code, answer_code)
     group by all
 ),
 -- what each score is (instrument, form, name, rule, labels), one row per score a form defines, under
