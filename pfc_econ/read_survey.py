@@ -20,6 +20,7 @@ the contract keeps. Direct identifiers are never selected.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 from .contracts import TableContract
@@ -31,6 +32,20 @@ CELLS = "raw_questionnaire_cells"
 
 def _create_cells(con) -> None:
     con.execute(f"create or replace temp table {CELLS} (source_row bigint, column_id integer, raw_value varchar)")
+
+
+@contextmanager
+def _joins_build_on_the_right(con):
+    """DuckDB estimates the unpivoted cells (millions) as fewer than the responses they join (tens of
+    thousands) and builds its hash table on the cells: at 20,000 families the read's peak was
+    1.1 GB instead of 0.55 GB. With its side-swapping optimizer off, the join builds on the side
+    written on the right (the responses); the session's own setting is put back afterwards."""
+    before = con.execute("select current_setting('disabled_optimizers')").fetchone()[0]
+    con.execute("set disabled_optimizers = ?", [",".join(filter(None, [before, "build_side_probe_side"]))])
+    try:
+        yield
+    finally:
+        con.execute("set disabled_optimizers = ?", [before])
 
 
 def _cell_select(cell_columns: dict[str, int], expression) -> str:
@@ -83,8 +98,9 @@ def read_questionnaire(con, table: TableContract, path: Path, fmt: str, sheet: s
                 where "ResponseId" is not null qualify count(*) over (partition by "ResponseId") = 1""")
             source = (f"select row_number() over () as _parse_index, {cell_select} "
                       f"from read_csv({sql_str(path)}, {csv_options(file_names, header_lines, None)})")
-            execute_read(con, _unpivot_sql(source, cell_columns, "_parse_index", "_pfc_response_rows"), path,
-                         "cannot be read as CSV")
+            with _joins_build_on_the_right(con):
+                execute_read(con, _unpivot_sql(source, cell_columns, "_parse_index", "_pfc_response_rows"), path,
+                             "cannot be read as CSV")
             con.execute("drop table _pfc_response_rows")
     elif fmt == "parquet":
         from_parquet = f"from read_parquet({sql_str(path)}, file_row_number = true)"

@@ -2,24 +2,24 @@
 -- (the selected variant, site-adjusted), cost = quantity × code-map multiplier × unit cost, and
 -- is_selected, set by the source priority so that no item is counted twice. An item without a cost
 -- (unmapped code, no unit cost, no index path, unknown quantity) has a null cost and a cost_problem.
--- upstream: int_resource_use, stg_code_map, int_unit_costs_inflated, stg_inflation_indices, dim_family, run_settings
--- Three steps: the items with their priority group are computed once into a temp table, the source
--- each family × period × group is costed from is chosen from a narrow scan of it, and the code-map,
--- unit-cost and index columns are joined from small tables as the table is written. As one query
--- the priced items (about 45 columns) were materialised for the choice and scanned back, and at
--- 100,000 families they spilled to disk. (The temp table is not named after the model: a model
--- whose file makes "temp table <its name>" is taken for a temporary model.)
+-- upstream: int_resource_use, stg_code_map, int_unit_costs_inflated, stg_inflation_indices, dim_family, run_settings,
+-- stg_questionnaire, stg_nspcc_activity, stg_sau_log
+-- Two passes over int_resource_use (a view), so that no copy of the items is kept: first the
+-- source each family × period × group is costed from, chosen from the items' few key columns (a
+-- temp table of a few hundred thousand rows); then every item, priced, with its chosen source,
+-- written straight into the table. Computing the items twice costs less than keeping them between
+-- the two steps: a temp table of the ~30 item columns was about 1 GB at 20,000 families, filled the
+-- memory limit, and at 100,000 families spilled to disk. The temp view and table are not named
+-- after the model (a model whose file makes "temp table <its name>" is taken for a temporary model).
 -- DuckDB misjudges the size of the respondent ranks in int_resource_use (about 150,000 rows at
 -- 20,000 families, estimated at hundreds of millions) and builds its hash join on the 2.4 million
--- answers instead; with the side-swapping optimizer off for this statement, each join builds on
--- the side written on the right (at 20,000 families the view took 5.4 CPU s instead of 7.7, on a
--- loaded machine).
--- The session's own setting is put back afterwards.
+-- answers instead; with the side-swapping optimizer off for both passes, each join builds on the
+-- side written on the right (the small tables are written on the right below).
 set variable fct_resource_use_disabled_optimizers = current_setting('disabled_optimizers');
 set disabled_optimizers = concat_ws(',', nullif(getvariable('fct_resource_use_disabled_optimizers'), ''),
                                     'build_side_probe_side');
 
-create or replace temp table resource_use_items_tmp as
+create or replace temp view resource_use_grouped_tmp as
 select
     i.*,
     -- the code map's group; costing.social_work_codes adds questionnaire codes to social_work;
@@ -34,32 +34,9 @@ select
 from int_resource_use as i
 left join stg_code_map as m on m.source = i.source and m.source_code = i.resource_code;
 
-set disabled_optimizers = getvariable('fct_resource_use_disabled_optimizers');
-
-create or replace table fct_resource_use as
--- (resource_use_items_tmp is read by name, never through a CTE: a CTE read three times would be
--- materialised again)
-with code_map as (
-    select * from stg_code_map
-),
-unit_costs as (
-    select * from int_unit_costs_inflated where is_selected
-),
-indices as (
-    select index_code, price_year, index_value from stg_inflation_indices
-),
--- the last year each index prints: money paid after it is priced at that year's level (an
--- assumption, flagged cash_after_last_index_year in audit_costing): its price level is not yet known
-index_last_year as (
-    select index_code, max(price_year) as last_price_year from stg_inflation_indices group by index_code
-),
-families as (
+create or replace temp table resource_use_sources_tmp as
+with families as (
     select family_id, site, arm, is_withdrawn from dim_family
-),
--- the financial year of each price date, worked out once per date rather than once per item
-price_years as (
-    select price_date, pfc_financial_year(price_date) as financial_year
-    from (select distinct price_date from resource_use_items_tmp where price_date is not null)
 ),
 -- costing.source_priority: {group: [source, ...]}, first source with items for the family and period wins
 priority as (
@@ -97,6 +74,42 @@ eligible as (
     where list_contains(s.arms, a.arm)
       and (p.priority_group = 'ips_intervention' or getvariable('costing.arm_specific_logs')
            or (list_contains(s.arms, 'IPS') and list_contains(s.arms, 'SAU')))
+)
+select c.family_id, c.period, c.priority_group, arg_min(c.source, p.position) as chosen_source,
+       arg_min(p.rule, p.position) as source_rule
+from (select distinct family_id, period, priority_group, source from resource_use_grouped_tmp
+      where period is not null and not is_duplicate_report) as c
+join families as f using (family_id)
+join eligible as p on p.priority_group = c.priority_group and p.source = c.source and p.arm = f.arm
+group by c.family_id, c.period, c.priority_group;
+
+create or replace table fct_resource_use as
+with code_map as (
+    select * from stg_code_map
+),
+unit_costs as (
+    select * from int_unit_costs_inflated where is_selected
+),
+indices as (
+    select index_code, price_year, index_value from stg_inflation_indices
+),
+-- the last year each index prints: money paid after it is priced at that year's level (an
+-- assumption, flagged cash_after_last_index_year in audit_costing): its price level is not yet known
+index_last_year as (
+    select index_code, max(price_year) as last_price_year from stg_inflation_indices group by index_code
+),
+families as (
+    select family_id, site, arm, is_withdrawn from dim_family
+),
+-- the financial year of each price date, worked out once per date rather than once per item
+price_years as (
+    select price_date, pfc_financial_year(price_date) as financial_year
+    -- (every item's price date is a response's assessment date or a log record's date: these dates
+    -- rather than a third pass over the items)
+    from (select assessment_date as price_date from stg_questionnaire
+          union select activity_date from stg_nspcc_activity
+          union select activity_date from stg_sau_log)
+    where price_date is not null
 ),
 priced as (
     select
@@ -141,7 +154,7 @@ priced as (
              then 1 + coalesce(try_cast(getvariable('costing.non_contact_role_allowances')::json ->> i.resource_code as double),
                                getvariable('costing.non_contact_allowance'))
              else 0.0 end as non_contact_factor
-    from resource_use_items_tmp as i
+    from resource_use_grouped_tmp as i
     left join code_map as m on m.source = i.source and m.source_code = i.resource_code
     left join unit_costs as u on u.unit_cost_code = m.unit_cost_code
     left join index_last_year as last on last.index_code = u.inflation_index
@@ -163,16 +176,8 @@ costed as (
              when not has_index_path then 'no_index_path'
              when is_missing_quantity then 'missing_quantity' end as cost_problem
     from priced
-),
-chosen as (
-    select c.family_id, c.period, c.priority_group, arg_min(c.source, p.position) as chosen_source,
-           arg_min(p.rule, p.position) as source_rule
-    from (select distinct family_id, period, priority_group, source from resource_use_items_tmp
-          where period is not null and not is_duplicate_report) as c
-    join families as f using (family_id)
-    join eligible as p on p.priority_group = c.priority_group and p.source = c.source and p.arm = f.arm
-    group by c.family_id, c.period, c.priority_group
 )
+
 select
     c.family_id,
     c.person_id,
@@ -225,6 +230,8 @@ select
     c.arm,
     c.is_withdrawn
 from costed as c
-left join chosen as ch using (family_id, period, priority_group);
+left join resource_use_sources_tmp as ch using (family_id, period, priority_group);
 
-drop table resource_use_items_tmp;
+set disabled_optimizers = getvariable('fct_resource_use_disabled_optimizers');
+drop table resource_use_sources_tmp;
+drop view resource_use_grouped_tmp;
