@@ -86,11 +86,19 @@ expected_rows as (
 ),
 -- answers counted per person by integer keys (the questionnaire line and block, 0 = parent, and a
 -- key per instrument × form), straight from the narrow answers; the names are joined to the counts
-instrument_columns as (
-    select position as column_id, slot, instrument, coalesce(form, 'standard') as answer_form,
-           dense_rank() over (order by instrument, coalesce(form, 'standard')) as form_key
+instrument_forms as (
+    -- a key per instrument × form: the contract position of its first column
+    select instrument, coalesce(form, 'standard') as answer_form, min(position) as form_key
     from contract_columns
     where source = 'questionnaire' and block = 'instrument'
+    group by all
+),
+instrument_columns as (
+    select c.position as column_id, c.slot, f.form_key
+    from contract_columns as c
+    join instrument_forms as f
+      on f.instrument is not distinct from c.instrument and f.answer_form = coalesce(c.form, 'standard')
+    where c.source = 'questionnaire' and c.block = 'instrument'
 ),
 answered as (
     select a.source_row, a.slot, f.instrument, f.answer_form, a.n_answered
@@ -98,7 +106,7 @@ answered as (
           from stg_questionnaire_answer_values as v
           join instrument_columns as c using (column_id)
           group by all) as a
-    join (select distinct form_key, instrument, answer_form from instrument_columns) as f using (form_key)
+    join instrument_forms as f using (form_key)
 ),
 counted as (
     select
