@@ -6,12 +6,7 @@
 -- The item values are looked up per answer (a small table of item × answer code × score), so only
 -- answered items are read: a score's n_items is its number of items in the form (the items of
 -- int_instrument_items), and the sums and counts are taken over the answers by integer keys (the
--- questionnaire line and block, the score: a score is of one form), then matched to the
--- administered forms. (It reads stg_questionnaire_answers, not the narrow table, because
--- `pfc-econ score` stages a stand-alone file's answers as that table.) The per-person rows carry
--- only keys and numbers; the person's and the score's strings are joined once, as the table is
--- written (carrying them through the scoring steps made a copy of every score row with all its
--- strings, which took ten times as long at 100,000 families as at 20,000).
+-- questionnaire line and block, the form, the score), then matched to the administered forms.
 -- upstream: int_instrument_administered, stg_questionnaire_answers, ref_instrument_items, ref_bcap_key,
 -- int_instrument_answer_values, ref_scales, ref_score_scorings, ref_icecap_a_tariff
 create or replace table int_instrument_scores as
@@ -82,14 +77,14 @@ code_scores as materialized (
 ),
 -- each answer's values, keyed by what the answer itself carries (item code and answer code)
 answer_lookup as materialized (
-    select f.item_code, c.answer_code, c.score_key, c.item_value, c.is_not_sure
+    select f.item_code, c.answer_code, f.form_key, c.score_key, c.item_value, c.is_not_sure
     from code_scores as c
-    join (select distinct item_code, item_key from score_items) as f using (item_key)
+    join (select distinct item_code, item_key, form_key from score_items) as f using (item_key)
 ),
--- sums and counts over the answers, per person (questionnaire line and block) × score (a score is
--- of one form); the administered forms pick theirs below
+-- sums and counts over the answers, per person (questionnaire line and block) × form × score; the
+-- administered forms pick theirs below
 answer_sums as (
-    select a.source_row, a.slot, l.score_key,
+    select a.source_row, a.slot, l.form_key, l.score_key,
            count(l.item_value) as n_answered,
            count(*) filter (where l.is_not_sure) as n_not_sure,
            sum(l.item_value::decimal(18, 9))::double as value_sum
@@ -97,89 +92,84 @@ answer_sums as (
     join answer_lookup as l using (item_code, answer_code)
     group by all
 ),
--- what each score is (instrument, form, name, rule, labels), one row per score a form defines, under
--- an integer key; the per-person rows below carry only that key and numbers, and take these
--- strings and the person's once, as the table is written
-score_meta as materialized (
-    select row_number() over () as meta_key, *
-    from (select instrument, form, score, score_key, items_rule, min_answered, score_verification,
-                 min_answered_status, key_verification
-          from score_sizes
-          union all
-          select instrument, form, score, null, items_rule, min_answered, score_verification,
-                 min_answered_status, null::varchar
-          from scales
-          where composition_kind = 'scores')
-),
--- scores made of items: every score of each administered form, with the sums of its answers
-item_scored as (
+item_scores as (
     select
-        d.administered_id, m.meta_key, z.score_key, z.n_items,
+        d.administered_id, d.response_id, d.family_id, d.person_id, d.timepoint, d.level, d.instrument,
+        d.form, z.score, z.items_rule, z.min_answered, z.score_verification, z.min_answered_status,
+        z.n_items,
         coalesce(s.n_answered, 0) as n_answered,
         coalesce(s.n_not_sure, 0) as n_not_sure,
         s.value_sum,
-        case
-            when z.items_rule = 'count_answered' then coalesce(s.n_answered, 0)
-            when coalesce(s.n_answered, 0) < z.min_answered then null
-            when z.items_rule = 'mean_of_answered' then s.value_sum / coalesce(s.n_answered, 0)
-            when z.items_rule = 'prorated_sum_round_half_up' then floor(s.value_sum * z.n_items / coalesce(s.n_answered, 0) + 0.5)
-            else s.value_sum
-        end as score_value
+        z.key_verification
     from administered as d
     join score_sizes as z using (instrument, form)
-    join score_meta as m on m.score_key = z.score_key
     left join answer_sums as s
-      on s.source_row = d.source_row and s.slot = d.slot and s.score_key = z.score_key
+      on s.source_row = d.source_row and s.slot = d.slot and s.form_key = z.form_key and s.score_key = z.score_key
 ),
--- scores made of other scores (SDQ total difficulties, externalising, internalising): each part
--- score (by its key) and the composite it enters
-score_part_keys as (
-    select z.score_key as part_score_key, m.meta_key, s.min_answered
-    from scales as s
-    join score_meta as m on m.instrument = s.instrument and m.form = s.form and m.score = s.score and m.score_key is null
-    join score_sizes as z on z.instrument = s.instrument and z.form = s.form and list_contains(s.parts, z.score)
-    where s.composition_kind = 'scores'
+item_scored as (
+    select
+        *,
+        case
+            when items_rule = 'count_answered' then n_answered
+            when n_answered < min_answered then null
+            when items_rule = 'mean_of_answered' then value_sum / n_answered
+            when items_rule = 'prorated_sum_round_half_up' then floor(value_sum * n_items / n_answered + 0.5)
+            else value_sum
+        end as score_value
+    from item_scores
 ),
+-- scores made of other scores (SDQ total difficulties, externalising, internalising)
 score_parts as (
-    select i.administered_id, k.meta_key, any_value(k.min_answered) as min_answered,
+    select i.administered_id, s.score,
            count(*) as n_items,
            count(i.score_value) as n_answered,
            sum(i.score_value) as value_sum
-    from item_scored as i
-    join score_part_keys as k on k.part_score_key = i.score_key
-    group by i.administered_id, k.meta_key
+    from scales as s
+    join item_scored as i
+      on i.instrument = s.instrument and i.form = s.form and list_contains(s.parts, i.score)
+    where s.composition_kind = 'scores'
+    group by i.administered_id, s.score
+),
+score_scored as (
+    select
+        d.administered_id, d.response_id, d.family_id, d.person_id, d.timepoint, d.level, s.instrument,
+        s.form, s.score, s.items_rule, s.min_answered, s.score_verification, s.min_answered_status,
+        p.n_items,
+        p.n_answered,
+        0 as n_not_sure,
+        p.value_sum,
+        null::varchar as key_verification,
+        case when p.n_answered >= s.min_answered then p.value_sum end as score_value
+    from score_parts as p
+    join administered as d using (administered_id)
+    join scales as s on s.instrument = d.instrument and s.form = d.form and s.score = p.score
 ),
 all_scores as (
-    select administered_id, meta_key, n_items, n_answered, n_not_sure, value_sum, score_value
-    from item_scored
-    union all
-    select administered_id, meta_key, n_items, n_answered, 0, value_sum,
-           case when n_answered >= min_answered then value_sum end
-    from score_parts
+    select * from item_scored
+    union all by name
+    select * from score_scored
 )
 select
-    d.response_id,
-    d.family_id,
-    d.person_id,
-    d.timepoint,
-    d.level,
-    d.instrument,
-    d.form,
-    m.score,
-    a.score_value,
+    response_id,
+    family_id,
+    person_id,
+    timepoint,
+    level,
+    instrument,
+    form,
+    score,
+    score_value,
     case
-        when a.score_value is not null then 'ok'
-        when a.n_answered = 0 and a.n_not_sure = 0 then 'missing'
+        when score_value is not null then 'ok'
+        when n_answered = 0 and n_not_sure = 0 then 'missing'
         else 'not_scorable'
     end as score_status,
-    m.items_rule,
-    a.n_items,
-    a.n_answered,
-    a.n_not_sure,
-    m.min_answered,
-    m.score_verification,
-    m.min_answered_status,
-    m.key_verification
-from all_scores as a
-join administered as d using (administered_id)
-join score_meta as m using (meta_key);
+    items_rule,
+    n_items,
+    n_answered,
+    n_not_sure,
+    min_answered,
+    score_verification,
+    min_answered_status,
+    key_verification
+from all_scores;
