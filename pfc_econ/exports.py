@@ -44,7 +44,12 @@ FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
 # Unique by construction (int_resource_use: a questionnaire item is response:column, a log item its
 # record id, with :travel or :attendee for the rows one record makes; duplicate ids are quarantined);
 # tests/test_docs_and_demo.py checks the key is unique on the demo run.
-ORDER_KEYS = {"fct_resource_use": ("source", "source_record_id")}
+# The family totals and their breakdown are one row per the columns they are grouped by, which lead
+# their columns, so sorting by them alone gives the order of ``order by all`` (the same file) with
+# fewer sort keys (at 100,000 families the breakdown's export, 5.5 million rows, 4.0 s against 4.9).
+ORDER_KEYS = {"fct_resource_use": ("source", "source_record_id"),
+              "fct_family_costs": ("family_id", "period", "perspective"),
+              "fct_family_cost_breakdown": ("family_id", "period", "perspective", "category", "source")}
 
 
 @dataclass(frozen=True)
