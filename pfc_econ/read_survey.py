@@ -11,10 +11,10 @@ answers (service use, instrument items, child blocks). Two passes over the file,
    checks (sql/staging/chk_questionnaire_*.sql) join it to the contract and to the staged
    responses, and stg_questionnaire_answer_values is what the database keeps.
 
-For CSV the second pass finds each cell's line by its row's place in the parse: both passes skip
-the same malformed lines, so the n-th row parsed is the n-th row of the narrow pass in line order
-(an integer join; the response id's string join cost more than the unpivot); Parquet has row
-numbers of its own; SPSS and Excel arrive in batches through Arrow, converted only in the columns
+For CSV the second pass finds each row's line by its response id, joined per row before the
+unpivot (a join per cell, after it, cost more than the unpivot), so the file is read on every
+thread: numbering the rows as parsed, as the narrow pass does for the line numbers, keeps a read
+on one. Parquet has row numbers of its own; SPSS and Excel arrive in batches through Arrow, converted only in the columns
 the contract keeps. Direct identifiers are never selected.
 """
 
@@ -36,9 +36,10 @@ def _create_cells(con) -> None:
 
 @contextmanager
 def _joins_build_on_the_right(con):
-    """DuckDB estimates the unpivoted cells (millions) as fewer than the responses they join (tens of
-    thousands) and builds its hash table on the cells: at 20,000 families the read's peak was
-    1.1 GB instead of 0.55 GB. With its side-swapping optimizer off, the join builds on the side
+    """The survey's second pass joins each row read from the file (about 1,400 columns) to the
+    responses (two columns). DuckDB estimated the side read from the file as the smaller and built
+    its hash table there (at 20,000 families the ingest took 5.9 s to read and peaked at 1.4 GB,
+    against 3.5 s and 0.9 GB). With its side-swapping optimizer off, the join builds on the side
     written on the right (the responses); the session's own setting is put back afterwards."""
     before = con.execute("select current_setting('disabled_optimizers')").fetchone()[0]
     con.execute("set disabled_optimizers = ?", [",".join(filter(None, [before, "build_side_probe_side"]))])
@@ -55,16 +56,13 @@ def _cell_select(cell_columns: dict[str, int], expression) -> str:
     return ", ".join(f'{expression(name)} as "{position}"' for name, position in cell_columns.items())
 
 
-def _unpivot_sql(select_sql: str, cell_columns: dict[str, int], key: str, keyed: str | None) -> str:
-    """Insert the non-blank cells of ``select_sql`` (which selects ``key`` and ``_cell_select``)."""
+def _unpivot_sql(select_sql: str, cell_columns: dict[str, int]) -> str:
+    """Insert the non-blank cells of ``select_sql`` (which selects ``source_row`` and ``_cell_select``)."""
     columns = ", ".join(f'"{position}"' for position in cell_columns.values())
-    join = f"join {keyed} as k using ({key})" if keyed else ""
-    row = "k.source_row" if keyed else f"u.{key}"
     return f"""
         insert into {CELLS}
-        select {row}, u.column_id::integer, u.raw_value
-        from (unpivot ({select_sql}) on {columns} into name column_id value raw_value) as u
-        {join}"""
+        select u.source_row, u.column_id::integer, u.raw_value
+        from (unpivot ({select_sql}) on {columns} into name column_id value raw_value) as u"""
 
 
 def read_questionnaire(con, table: TableContract, path: Path, fmt: str, sheet: str | None,
@@ -88,19 +86,19 @@ def read_questionnaire(con, table: TableContract, path: Path, fmt: str, sheet: s
         file_names = [file_name_of.get(n, n) for n in names]
         result.rejected = read_csv_into(con, raw, path, file_names, header_lines, resp_select, start_lines)
         if cell_columns:
-            # Both passes skip the same malformed lines, so the n-th row parsed is the n-th row of
-            # raw_questionnaire in line order; a response id that is blank or repeated is quarantined
-            # in chk_questionnaire, so its cells are not needed.
+            # Each row of the second pass finds its line by its response id, joined per row (tens of
+            # thousands) before the unpivot, not per cell: the pass then reads the file on every
+            # thread (numbering the rows as parsed kept it on one). A response id that is blank or
+            # repeated is quarantined in chk_questionnaire, so its cells are not needed.
+            rid = table.record_id
             con.execute(f"""create or replace temp table _pfc_response_rows as
-                select _parse_index, source_row
-                from (select row_number() over (order by source_row) as _parse_index, source_row, "ResponseId"
-                      from {raw})
-                where "ResponseId" is not null qualify count(*) over (partition by "ResponseId") = 1""")
-            source = (f"select row_number() over () as _parse_index, {cell_select} "
-                      f"from read_csv({sql_str(path)}, {csv_options(file_names, header_lines, None)})")
+                select {q(rid)} as _response_id, source_row from {raw}
+                where {q(rid)} is not null qualify count(*) over (partition by {q(rid)}) = 1""")
+            source = (f"select k.source_row, {cell_select} "
+                      f"from read_csv({sql_str(path)}, {csv_options(file_names, header_lines, None)}) as r "
+                      f"join _pfc_response_rows as k on k._response_id = r.{q(file_name_of.get(rid, rid))}")
             with _joins_build_on_the_right(con):
-                execute_read(con, _unpivot_sql(source, cell_columns, "_parse_index", "_pfc_response_rows"), path,
-                             "cannot be read as CSV")
+                execute_read(con, _unpivot_sql(source, cell_columns), path, "cannot be read as CSV")
             con.execute("drop table _pfc_response_rows")
     elif fmt == "parquet":
         from_parquet = f"from read_parquet({sql_str(path)}, file_row_number = true)"
@@ -109,7 +107,7 @@ def read_questionnaire(con, table: TableContract, path: Path, fmt: str, sheet: s
                      path, unreadable)
         if cell_columns:
             execute_read(con, _unpivot_sql(f"select file_row_number + 1 as source_row, {cell_select} {from_parquet}",
-                                           cell_columns, "source_row", None), path, unreadable)
+                                           cell_columns), path, unreadable)
     else:
         create_empty_raw(con, table)
         batches, first_row = column_batches(path, fmt, sheet, [file_name_of.get(n, n) for n in names],
@@ -119,7 +117,7 @@ def read_questionnaire(con, table: TableContract, path: Path, fmt: str, sheet: s
                   f"from _pfc_batch;")
         if cell_columns:
             insert += _unpivot_sql(f"select source_row, {_cell_select(cell_columns, q)} from _pfc_batch",
-                                   cell_columns, "source_row", None)
+                                   cell_columns)
         load_batches(con, raw, keep, batches, first_row, insert)
     result.rows_read = con.execute(f"select count(*) from {raw}").fetchone()[0]
     return result
