@@ -94,12 +94,16 @@ def read_questionnaire(con, table: TableContract, path: Path, fmt: str, sheet: s
             con.execute(f"""create or replace temp table _pfc_response_rows as
                 select {q(rid)} as _response_id, source_row from {raw}
                 where {q(rid)} is not null qualify count(*) over (partition by {q(rid)}) = 1""")
+            # The same options as the narrow pass, rejects table included: with ignore_errors instead,
+            # DuckDB read no record after a line with a stray quote, and every later response lost its
+            # answers (tests/test_ingest.py).
+            rejects = "_rej_raw_questionnaire_cells"
             source = (f"select k.source_row, {cell_select} "
-                      f"from read_csv({sql_str(path)}, {csv_options(file_names, header_lines, None)}) as r "
+                      f"from read_csv({sql_str(path)}, {csv_options(file_names, header_lines, rejects)}) as r "
                       f"join _pfc_response_rows as k on k._response_id = r.{q(file_name_of.get(rid, rid))}")
             with _joins_build_on_the_right(con):
                 execute_read(con, _unpivot_sql(source, cell_columns), path, "cannot be read as CSV")
-            con.execute("drop table _pfc_response_rows")
+            con.execute(f"drop table _pfc_response_rows; drop table if exists {rejects}; drop table if exists {rejects}_scan")
     elif fmt == "parquet":
         from_parquet = f"from read_parquet({sql_str(path)}, file_row_number = true)"
         unreadable = "not a readable Parquet file"

@@ -265,14 +265,13 @@ def execute_read(con, sql: str, path: Path, what: str) -> None:
         raise SourceReadError(f"{path.name}: {what} ({str(exc).splitlines()[0]})") from None
 
 
-def csv_options(names: list[str], header_lines: int, rejects: str | None) -> str:
+def csv_options(names: list[str], header_lines: int, rejects: str) -> str:
     """read_csv options: the header is ours (no sniffing), every column text; malformed lines go
-    to ``rejects`` (line number and error only), or are skipped when ``rejects`` is None."""
+    to ``rejects`` (line number and error only). Never ``ignore_errors`` alone: after a line with a
+    stray quote it read no further record, where ``store_rejects`` reads them all."""
     columns = "{" + ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in names) + "}"
     options = (f"header=false, skip={header_lines}, auto_detect=false, columns={columns}, "
                f"delim=',', quote='\"', escape='\"', strict_mode=true")
-    if rejects is None:
-        return options + ", ignore_errors=true"
     return options + f", store_rejects=true, rejects_table='{rejects}', rejects_scan='{rejects}_scan'"
 
 

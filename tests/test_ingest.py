@@ -104,6 +104,35 @@ def test_cells_find_their_response_past_a_line_break_a_bad_line_and_a_blank_line
     assert lines[rows[15][rows[0].index("ResponseId")]] == 18
 
 
+def test_a_stray_quote_quarantines_its_record_and_no_other_response_loses_an_answer(tmp_path):
+    """A field that opens with a doubled quote ('""2023-...') makes its record malformed: that record
+    is quarantined and every other response keeps exactly the answers of the clean file. (The cells
+    pass once read the file with ignore_errors, which read no record after such a line while the
+    narrow pass read them all: 16 of the demo's 23 staged responses lost every answer.)"""
+    import duckdb
+
+    from pfc_econ.config import load_config
+    from pfc_econ.pipeline import run_pipeline
+    shutil.copytree(DATA_DIR / "feasibility", tmp_path / "data")
+    path = tmp_path / "data" / "questionnaire.csv"
+    clean_cells, columns = _melt(path)
+    lines = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    lines[10] = lines[10].replace(",", ',"', 1)  # the 8th response's second field opens with ""
+    path.write_text("".join(lines), encoding="utf-8")
+    result = run_pipeline(load_config(tmp_path / "data" / "study.toml"), tmp_path / "results")
+    with duckdb.connect(str(result.database), read_only=True) as con:
+        staged = {r[0] for r in con.execute("select response_id from stg_questionnaire").fetchall()}
+        flagged = {(r[0], r[1]) for r in con.execute(
+            "select record_id, field from audit_issues where source_table = 'questionnaire_answers' "
+            "and severity = 'error'").fetchall()}
+        got = con.execute(ANSWERS).fetchall()
+        quarantined = con.execute("select source_row from stg_quarantine where source = 'questionnaire'").fetchall()
+    assert len(staged) == len(lines) - 3 - 1 and quarantined == [(11,)]
+    expected = {(rid, columns[name].slot, columns[name].field, int(float(text)))
+                for rid, name, text in clean_cells if rid in staged and (rid, name) not in flagged}
+    assert len(got) == len(expected) > 3000 and set(got) == expected
+
+
 def test_no_wide_raw_table_no_answer_check_table_and_narrow_answers(demo):
     _, con = demo
     width = con.execute("select count(*) from duckdb_columns() where table_name = 'raw_questionnaire'").fetchone()[0]
