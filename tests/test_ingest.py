@@ -35,6 +35,17 @@ def _melt(path):
             if name in answer_columns and value.strip()], answer_columns
 
 
+def _staged_answers(database):
+    """(staged response ids, (response, column) of each answer error, the staged answers) of a run."""
+    import duckdb
+    with duckdb.connect(str(database), read_only=True) as con:
+        staged = {r[0] for r in con.execute("select response_id from stg_questionnaire").fetchall()}
+        flagged = {(r[0], r[1]) for r in con.execute(
+            "select record_id, field from audit_issues where source_table = 'questionnaire_answers' "
+            "and severity = 'error'").fetchall()}
+        return staged, flagged, con.execute(ANSWERS).fetchall()
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     import duckdb
@@ -87,12 +98,8 @@ def test_cells_find_their_response_past_a_line_break_a_bad_line_and_a_blank_line
         fh.write("\n")  # a blank line is not a record
         writer.writerows(rows[15:])
     result = run_pipeline(load_config(tmp_path / "data" / "study.toml"), tmp_path / "results")
+    staged, flagged, got = _staged_answers(result.database)
     with duckdb.connect(str(result.database), read_only=True) as con:
-        staged = {r[0] for r in con.execute("select response_id from stg_questionnaire").fetchall()}
-        flagged = {(r[0], r[1]) for r in con.execute(
-            "select record_id, field from audit_issues where source_table = 'questionnaire_answers' "
-            "and severity = 'error'").fetchall()}
-        got = con.execute(ANSWERS).fetchall()
         lines = dict(con.execute("select response_id, source_row from stg_questionnaire").fetchall())
     assert bad_response not in staged and len(staged) == len(rows) - 3 - 1
     cells, columns = _melt(path)
@@ -120,12 +127,8 @@ def test_a_stray_quote_quarantines_its_record_and_no_other_response_loses_an_ans
     lines[10] = lines[10].replace(",", ',"', 1)  # the 8th response's second field opens with ""
     path.write_text("".join(lines), encoding="utf-8")
     result = run_pipeline(load_config(tmp_path / "data" / "study.toml"), tmp_path / "results")
+    staged, flagged, got = _staged_answers(result.database)
     with duckdb.connect(str(result.database), read_only=True) as con:
-        staged = {r[0] for r in con.execute("select response_id from stg_questionnaire").fetchall()}
-        flagged = {(r[0], r[1]) for r in con.execute(
-            "select record_id, field from audit_issues where source_table = 'questionnaire_answers' "
-            "and severity = 'error'").fetchall()}
-        got = con.execute(ANSWERS).fetchall()
         quarantined = con.execute("select source_row from stg_quarantine where source = 'questionnaire'").fetchall()
     assert len(staged) == len(lines) - 3 - 1 and quarantined == [(11,)]
     expected = {(rid, columns[name].slot, columns[name].field, int(float(text)))
