@@ -14,8 +14,8 @@ answers (service use, instrument items, child blocks). Two passes over the file,
 For CSV the second pass finds each row's line by its response id, joined per row before the
 unpivot (a join per cell, after it, cost more than the unpivot), so the file is read on every
 thread: numbering the rows as parsed, as the narrow pass does for the line numbers, keeps a read
-on one. Parquet has row numbers of its own; SPSS and Excel arrive in batches through Arrow, converted only in the columns
-the contract keeps. Direct identifiers are never selected.
+on one. Parquet has row numbers of its own; SPSS and Excel arrive in batches through Arrow,
+converted only in the columns the contract keeps. Direct identifiers are never selected.
 """
 
 from __future__ import annotations
