@@ -1,6 +1,6 @@
 """Benchmark: the whole pipeline on a synthetic trial, stage by stage, against bare DuckDB and pandas.
 
-    python benchmarks/bench_pipeline.py --families 20000 [--data DIR] [--out DIR] [--seed 7]
+    python benchmarks/bench_pipeline.py --families 20000 [--data DIR] [--out DIR] [--seed 7] [--skip PART,...]
 
 Generates the `trial` scenario (or reuses DIR/study.toml) and prints, each measured in a fresh
 process so that its peak resident memory is its own:
@@ -10,6 +10,8 @@ process so that its peak resident memory is its own:
 - the bare DuckDB join + group-by of the run's own resource rows with the unit costs;
 - the same costing join and the same questionnaire melt in pandas, and the ratios;
 - a warm re-run with a changed price year (staged sources re-used from the cache).
+`--skip` leaves parts out (`ingest`, `pandas`, `warm`): at 1,000,000 families pandas' melt needs
+more memory than most machines have. A run's progress goes to stderr as it happens, with its elapsed time.
 Figures are for this machine at this moment: the machine may be shared, so wall times are upper bounds.
 """
 
@@ -78,6 +80,8 @@ def part_run(config: str, out: str, reuse_from: str = "") -> dict:
     marks: list[tuple[float, str]] = []
 
     def progress(message: str) -> None:
+        # shown as the run goes (a large trial runs for many minutes); the figures are on stdout
+        print(f"  [{time.perf_counter() - start:7.1f} s] {message}", file=sys.stderr, flush=True)
         words = message.split()
         if len(words) >= 3 and words[0] in ("read", "staging", "checks", "intermediate", "marts", "audits"):
             stage = "read " + words[1] if words[0] == "read" else _stage(words[1], words[0])
@@ -87,9 +91,9 @@ def part_run(config: str, out: str, reuse_from: str = "") -> dict:
         elif words and words[0] in ("exports", "report"):
             marks.append((time.perf_counter(), words[0]))
 
+    start = time.perf_counter()
     thread = threading.Thread(target=sample, daemon=True)
     thread.start()
-    start = time.perf_counter()
     result = run_pipeline(load_config(Path(config)), Path(out), progress=progress,
                           reuse_from=[Path(reuse_from)] if reuse_from else None)
     total = time.perf_counter() - start
@@ -215,9 +219,10 @@ PARTS = {"run": part_run, "ingest": part_ingest, "bare": part_bare, "pandas_cost
 
 
 def _in_process(part: str, *args: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--part", part, *args], capture_output=True, text=True)
+    # stderr passes through: a run's progress lines, or the part's error
+    out = subprocess.run([sys.executable, __file__, "--part", part, *args], stdout=subprocess.PIPE, text=True)
     if out.returncode != 0:
-        raise SystemExit(f"bench_pipeline: part {part} failed:\n{out.stderr[-2000:]}")
+        raise SystemExit(f"bench_pipeline: part {part} failed (exit {out.returncode}); its error is above")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -242,9 +247,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", help="folder of the synthetic trial (generated there if it has no study.toml)")
     parser.add_argument("--out", help="folder for the results (default: beside the data)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--skip", default="", metavar="PART[,PART]",
+                        help="parts to leave out: ingest (the ingest alone), pandas (its melt and costing: at "
+                             "1,000,000 families the melt needs more memory than most machines have), warm")
     parser.add_argument("--part", choices=sorted(PARTS), help=argparse.SUPPRESS)
     parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    skip = set(filter(None, args.skip.split(",")))
+    if skip - {"ingest", "pandas", "warm"}:
+        parser.error(f"--skip: unknown part(s) {', '.join(sorted(skip - {'ingest', 'pandas', 'warm'}))}")
     if args.part:
         print(json.dumps(PARTS[args.part](*args.args)))
         return 0
@@ -262,27 +273,34 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {'stage':<28} {'seconds':>9} {'CPU s':>7} {'peak MiB':>9}")
     for stage, (seconds, peak, cpu) in sorted(cold["stages"].items(), key=lambda kv: -kv[1][0]):
         print(f"  {stage:<28} {seconds:9.1f} {cpu:7.1f} {peak:9,.0f}")
-    ingest = _in_process("ingest", str(config), str(out / "ingest"))
-    melt = _in_process("pandas_melt", str(config))
     database = str(out / "cold" / "pfc.duckdb")
+    if "ingest" not in skip:
+        ingest = _in_process("ingest", str(config), str(out / "ingest"))
+        ingest_s = ingest["read_s"] + ingest["models_s"]
+        print(f"\nquestionnaire ingest (DuckDB, alone): {ingest_s:.1f} s ({ingest['cpu_s']:.0f} s CPU; read "
+              f"{ingest['read_s']:.1f} s, checks and staging {ingest['models_s']:.1f} s), peak "
+              f"{ingest['peak_mib']:,.0f} MiB, {ingest['answers']:,} answers")
+    if "pandas" not in skip:
+        melt = _in_process("pandas_melt", str(config))
+        ratio = f"; pandas / DuckDB = {melt['pandas_s'] / ingest_s:.1f}x" if "ingest" not in skip else ""
+        print(f"questionnaire melt (pandas read_csv + melt + merge): {melt['pandas_s']:.1f} s ({melt['cpu_s']:.0f} s "
+              f"CPU), peak {melt['peak_mib']:,.0f} MiB, {melt['answers']:,} cells{ratio}")
     bare = _in_process("bare", database)
-    pandas_costing = _in_process("pandas_costing", database)
-    ingest_s = ingest["read_s"] + ingest["models_s"]
-    print(f"\nquestionnaire ingest (DuckDB, alone): {ingest_s:.1f} s ({ingest['cpu_s']:.0f} s CPU; read {ingest['read_s']:.1f} s, checks and "
-          f"staging {ingest['models_s']:.1f} s), peak {ingest['peak_mib']:,.0f} MiB, {ingest['answers']:,} answers")
-    print(f"questionnaire melt (pandas read_csv + melt + merge): {melt['pandas_s']:.1f} s ({melt['cpu_s']:.0f} s CPU), peak "
-          f"{melt['peak_mib']:,.0f} MiB, {melt['answers']:,} cells; pandas / DuckDB = {melt['pandas_s'] / ingest_s:.1f}x")
     print(f"\ncosting models ({', '.join(COSTING_MODELS)}): {cold['costing_s']:.2f} s for "
           f"{cold['resource_rows']:,} resource rows")
     print(f"bare DuckDB join + group-by of the same rows: {bare['bare_s']:.2f} s ({bare['groups']:,} groups); "
           f"costing / bare = {cold['costing_s'] / max(bare['bare_s'], 1e-9):.1f}x")
-    print(f"pandas merge + groupby: {pandas_costing['pandas_s']:.2f} s (+ {pandas_costing['fetch_s']:.2f} s to fetch), "
-          f"peak {pandas_costing['peak_mib']:,.0f} MiB; pandas / bare DuckDB = "
-          f"{pandas_costing['pandas_s'] / max(bare['bare_s'], 1e-9):.1f}x")
-    warm = _in_process("run", str(_warm_config(config, out)), str(out / "warm"), str(out / "cold"))
-    print(f"\nwarm re-run, price year changed: {warm['total_s']:.1f} s, peak {warm['peak_mib']:,.0f} MiB "
-          f"(cold {cold['total_s']:.1f} s); re-used: {', '.join(sorted(warm['reused'])) or 'nothing'}; "
-          f"warm / bare join = {warm['total_s'] / max(bare['bare_s'], 1e-9):.0f}x")
+    if "pandas" not in skip:
+        pandas_costing = _in_process("pandas_costing", database)
+        print(f"pandas merge + groupby: {pandas_costing['pandas_s']:.2f} s (+ {pandas_costing['fetch_s']:.2f} s to "
+              f"fetch), peak {pandas_costing['peak_mib']:,.0f} MiB; pandas / bare DuckDB = "
+              f"{pandas_costing['pandas_s'] / max(bare['bare_s'], 1e-9):.1f}x")
+    if "warm" not in skip:
+        warm = _in_process("run", str(_warm_config(config, out)), str(out / "warm"), str(out / "cold"))
+        print(f"\nwarm re-run, price year changed: {warm['total_s']:.1f} s ({warm['cpu_s']:.0f} s CPU), peak "
+              f"{warm['peak_mib']:,.0f} MiB (cold {cold['total_s']:.1f} s); re-used: "
+              f"{', '.join(sorted(warm['reused'])) or 'nothing'}; warm / bare join = "
+              f"{warm['total_s'] / max(bare['bare_s'], 1e-9):.0f}x")
     return 0
 
 
