@@ -84,17 +84,46 @@ def order_models(models: list[Model], available: set[str]) -> list[Model]:
         raise ValueError(f"models read each other in a cycle: {exc.args[1]}") from None
 
 
+def _last_readers(models: list[Model]) -> dict[str, int]:
+    """For each table, the position of the last model that reads it, directly or through views
+    (a view reads its tables whenever it is read)."""
+    views = {m.name: m.upstream for m in models if m.is_view}
+
+    def reads(names, seen=()):
+        for name in names:
+            yield name
+            if name in views and name not in seen:
+                yield from reads(views[name], (*seen, name))
+
+    return {name: i for i, m in enumerate(models) for name in reads(m.upstream)}
+
+
 def run_models(con: duckdb.DuckDBPyConnection, models: list[Model],
-               progress: Callable[[str], None] | None = None) -> dict[str, float]:
-    """Run each model; return seconds per model."""
+               progress: Callable[[str], None] | None = None,
+               dropped_counts: dict[str, int] | None = None) -> dict[str, float]:
+    """Run each model; return seconds per model.
+
+    A temporary table (a model's own, or the survey reader's cells) is dropped after the last model
+    that reads it: the survey's cells and checked answers otherwise held about 2 GB of the memory
+    limit for the rest of a 100,000-family run, and were spilled to disk at 1,000,000. Its row count
+    is kept in ``dropped_counts``. A temporary table no model reads is left as it is."""
     timings = {}
-    for m in models:
+    last_reader = _last_readers(models)
+    temporary = {r[0] for r in con.execute("select table_name from duckdb_tables() where temporary").fetchall()}
+    for i, m in enumerate(models):
         start = time.perf_counter()
         try:
             con.execute(m.sql)
         except duckdb.Error as exc:
             where = m.path.relative_to(m.path.parents[2]) if m.path else f"generated {m.name}"
             raise RuntimeError(f"model {m.name} ({where}) failed: {exc}") from exc
+        if m.is_temporary:
+            temporary.add(m.name)
+        for name in sorted(t for t in temporary if last_reader.get(t) == i):
+            if dropped_counts is not None:
+                dropped_counts[name] = con.execute(f'select count(*) from temp."{name}"').fetchone()[0]
+            con.execute(f'drop table temp."{name}"')
+            temporary.discard(name)
         timings[m.name] = time.perf_counter() - start
         if progress:
             progress(f"  {m.layer:<12} {m.name:<34} {timings[m.name]:7.2f} s")

@@ -239,7 +239,8 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
         models = order_models([m for m in _check_models() + sql_models()
                                if not (reused and m.layer in STAGED_LAYERS and not m.is_view)], available)
         modelling = stage(progress, "running models", len(models), "models")
-        timings.update(run_models(con, models, modelling.step))
+        dropped_counts: dict[str, int] = {}
+        timings.update(run_models(con, models, modelling.step, dropped_counts))
         modelling.done(_models_summary(models, timings))
         apply_comments(con)
         (work / "docs").mkdir()
@@ -247,6 +248,8 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
         tables = [r[0] for r in con.execute(
             "select table_name from duckdb_tables() where schema_name = 'main' order by 1").fetchall()]
         row_counts = {name: con.execute(f"select count(*) from {q(name)}").fetchone()[0] for name in tables}
+        # the temporary tables dropped once read (pfc_econ/models.py run_models) are counted too
+        row_counts = dict(sorted({**row_counts, **dropped_counts}.items()))
         writing = stage(progress, "writing results", 2, "parts")
         start = time.perf_counter()
         exported = export_tables(con, work, config.settings("exports")["csv"])

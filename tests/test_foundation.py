@@ -249,3 +249,31 @@ def test_upstream_header_stops_where_the_list_stops():
            "-- This step is wide, so each row carries only what it needs.\n"
            "create table stg_x as select 1 -- upstream: not_a_header\n")
     assert _upstream(sql) == ("raw_a", "raw_b", "raw_c")
+
+
+def test_a_temporary_table_is_dropped_after_its_last_reader_even_through_a_view():
+    """pfc_econ/models.py run_models: a temporary table goes once no later model reads it, directly
+    or through a view, and its row count is kept; one that no model reads stays."""
+    from pfc_econ.models import Model, run_models
+    con = duckdb.connect()
+    con.execute("create temp table raw_cells as select range as x from range(5)")
+    con.execute("create temp table kept_tmp as select 1 as x")
+    models = [
+        Model("chk_a", "create or replace temp table chk_a as select x from raw_cells", ("raw_cells",), "staging"),
+        Model("v_a", "create or replace view v_a as select x from chk_a", ("chk_a",), "staging"),
+        Model("stg_a", "create or replace table stg_a as select x from raw_cells", ("raw_cells",), "staging"),
+        Model("fct_a", "create or replace table fct_a as select count(*) as n from v_a", ("v_a",), "marts"),
+    ]
+    seen: list[set[str]] = []
+
+    def temporary_tables(_message: str) -> None:
+        seen.append({r[0] for r in con.execute("select table_name from duckdb_tables() where temporary").fetchall()})
+
+    counts: dict[str, int] = {}
+    run_models(con, models, temporary_tables, counts)
+    # after chk_a both temp tables are still read later; raw_cells goes after stg_a, chk_a after
+    # fct_a (which reads it through the view v_a)
+    assert seen == [{"raw_cells", "kept_tmp", "chk_a"}, {"raw_cells", "kept_tmp", "chk_a"}, {"kept_tmp", "chk_a"},
+                    {"kept_tmp"}]
+    assert counts == {"raw_cells": 5, "chk_a": 5}
+    assert con.execute("select n from fct_a").fetchone() == (5,)
