@@ -11,7 +11,8 @@ process so that its peak resident memory is its own:
 - the same costing join and the same questionnaire melt in pandas, and the ratios;
 - a warm re-run with a changed price year (staged sources re-used from the cache).
 `--skip` leaves parts out (`ingest`, `pandas`, `warm`): pandas' melt peaks at 4.5 GB at 20,000
-families and grows with them, so at 1,000,000 it needs more memory than most machines have. A run's progress goes to stderr as it happens, with its elapsed time.
+families and grows with them, so at 1,000,000 it needs more memory than most machines have.
+A run's progress goes to stderr as it happens, with its elapsed time.
 Figures are for this machine at this moment: the machine may be shared, so wall times are upper bounds.
 """
 
@@ -37,6 +38,7 @@ STAGES = {  # model -> stage; models not listed fall in by their layer
     "fct_child_outcomes": "scoring", "fct_parent_outcomes": "scoring", "fct_family_outcomes": "scoring",
 }
 COSTING_MODELS = ("int_resource_use", "fct_resource_use", "fct_family_costs")
+SKIPPABLE = ("ingest", "pandas", "warm")  # parts --skip may leave out
 
 
 def _peak_mib() -> float:
@@ -254,8 +256,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
-    if skip - {"ingest", "pandas", "warm"}:
-        parser.error(f"--skip: unknown part(s) {', '.join(sorted(skip - {'ingest', 'pandas', 'warm'}))}")
+    if skip - set(SKIPPABLE):
+        parser.error(f"--skip: unknown part(s) {', '.join(sorted(skip - set(SKIPPABLE)))}")
     if args.part:
         print(json.dumps(PARTS[args.part](*args.args)))
         return 0
