@@ -98,6 +98,14 @@ def _last_readers(models: list[Model]) -> dict[str, int]:
     return {name: i for i, m in enumerate(models) for name in reads(m.upstream)}
 
 
+class ModelError(RuntimeError):
+    """A model's SQL failed; ``model`` names it (a full disk or memory limit is then reported as such)."""
+
+    def __init__(self, model: str, message: str):
+        super().__init__(message)
+        self.model = model
+
+
 def run_models(con: duckdb.DuckDBPyConnection, models: list[Model],
                progress: Callable[[str], None] | None = None,
                dropped_counts: dict[str, int] | None = None) -> dict[str, float]:
@@ -116,7 +124,7 @@ def run_models(con: duckdb.DuckDBPyConnection, models: list[Model],
             con.execute(m.sql)
         except duckdb.Error as exc:
             where = m.path.relative_to(m.path.parents[2]) if m.path else f"generated {m.name}"
-            raise RuntimeError(f"model {m.name} ({where}) failed: {exc}") from exc
+            raise ModelError(m.name, f"model {m.name} ({where}) failed: {exc}") from exc
         if m.is_temporary:
             temporary.add(m.name)
         for name in sorted(t for t in temporary if last_reader.get(t) == i):

@@ -34,6 +34,7 @@ from .progress import stage
 from .paths import IS_PACKAGED, ROOT
 from .readers import create_empty_raw, q, read_table
 from .reference_data import load_reference_data
+from .resources import disk_warning, exhaustion_named, free_bytes, input_bytes
 from .staged_reuse import STAGED_LAYERS, copy_staged, find_reusable, staging_key
 
 @dataclass(frozen=True)
@@ -163,12 +164,17 @@ def _models_summary(models: list[Model], timings: dict[str, float]) -> str:
     return f"ran       {len(models)} models in {sum(layers.values()):.1f} s ({per_layer}; each in manifest.json)"
 
 
+def _input_files(config: StudyConfig) -> dict[str, Path]:
+    """Each enabled source table's input file, by "source/table"."""
+    return {f"{name}/{table.table}": source.path / table.file if source.format == "folder" else source.path
+            for name, source in config.sources.items() if source.is_enabled
+            for table in load_contracts()[name].tables}
+
+
 def _read_or_reuse(con, config: StudyConfig, candidates: list[Path], say: Callable[[str], None]):
     """Read every source, or copy the staged tables of a previous run with the same staging key
     (pfc_econ/staged_reuse.py). Returns (inputs, read seconds, staging key, what was re-used)."""
-    hashes = {f"{name}/{table.table}": file_sha256(source.path / table.file if source.format == "folder" else source.path)
-              for name, source in config.sources.items() if source.is_enabled
-              for table in load_contracts()[name].tables}
+    hashes = {table: file_sha256(path) for table, path in _input_files(config).items()}
     key = staging_key(config.sources, hashes, _code_version())
     database = find_reusable(candidates, key) if config.run.get("reuse_staged", True) else None
     staged = [m for m in _check_models() + sql_models() if m.layer in STAGED_LAYERS]
@@ -218,7 +224,12 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
     say = progress or (lambda _: None)
     out_dir = Path(out_dir).absolute()
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    with open_output(out_dir) as build:
+    inputs_size = input_bytes(list(_input_files(config).values()))
+    free = free_bytes(out_dir.parent)
+    warning = disk_warning(out_dir, inputs_size, free)
+    if warning:
+        say(warning)
+    with exhaustion_named(out_dir, inputs_size, free, config.run["memory_limit"]), open_output(out_dir) as build:
         work = build.path
         database = work / "pfc.duckdb"
         con = open_database(database, config.run)

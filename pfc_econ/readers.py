@@ -24,6 +24,7 @@ from .contracts import SourceContract, TableContract
 from .errors import ContractError, SourceReadError
 from .file_rows import count_csv_records
 from .identifiers import identifier_reason
+from .resources import is_exhaustion
 
 BATCH_ROWS = 50_000
 
@@ -262,6 +263,8 @@ def execute_read(con, sql: str, path: Path, what: str) -> None:
     try:
         con.execute(sql)
     except duckdb.Error as exc:
+        if is_exhaustion(exc):  # the machine's memory or disk, not the file: pfc_econ/resources.py
+            raise
         raise SourceReadError(f"{path.name}: {what} ({str(exc).splitlines()[0]})") from None
 
 

@@ -62,3 +62,84 @@ def test_database_held_open_by_another_process_is_one_line(make_study, run_study
     assert out.stderr == (f"pfc-econ: error: {database} is open for writing in another process (PID {holder.pid}); "
                           f"close it there, or open it with duckdb.connect(..., read_only=True), and try again\n")
 
+
+
+# --- the machine's limits: a full disk, DuckDB's memory limit (pfc_econ/resources.py) ----------
+
+def _no_build_left(folder) -> bool:
+    return not [p.name for p in folder.iterdir() if ".build-" in p.name or p.name == "results"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX")
+def test_a_file_that_cannot_grow_ends_in_one_line_and_leaves_nothing(make_study, tmp_path):
+    # Fault injection: under a 1 MB file-size limit the database's first writes fail with EFBIG,
+    # the errno a quota gives; a full disk (ENOSPC) takes the same path (next test).
+    config = make_study()
+    script = textwrap.dedent("""
+        import resource, signal, sys
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1_000_000, 1_000_000))
+        from pfc_econ.cli import main
+        sys.exit(main(sys.argv[1:]))""")
+    done = subprocess.run([sys.executable, "-c", script, "run", "--config", str(config), "--out",
+                           str(tmp_path / "results")], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
+    assert done.stderr.startswith(f"pfc-econ: error: a file grew past this process's file-size limit (ulimit -f) "
+                                  f"in {tmp_path} writing pfc.duckdb")
+    assert "no results were written" in done.stderr and _no_build_left(tmp_path)
+
+
+def test_a_full_disk_names_the_file_by_its_place_in_the_results(tmp_path):
+    import duckdb
+
+    from pfc_econ.resources import describe_exhaustion
+    out = tmp_path / "res"
+    # DuckDB's own words when the export of a 20,000-family run filled a 365 MB disk (its JSON escapes)
+    duck = duckdb.IOException(
+        'IO Error: Async write failed for range [offset=14096932, size=14094678]: {"exception_type":"IO",'
+        '"exception_message":"Could not write file \\"' + str(tmp_path) + '/.res.build-3011-00ea8a0e/exports/'
+        'audit_instrument_responses.csv\\": No space left on device","errno":"28"}')
+    error = describe_exhaustion(duck, out, inputs=84_000_000, free=400_000_000, memory_limit="2GB")
+    assert str(error).startswith(f"the disk of {tmp_path} is full writing exports/audit_instrument_responses.csv; "
+                                 "no results were written")
+    assert "(0.4 GB were free when it started)" in str(error) and "about 1.0 GB" in str(error)
+    import errno
+    py = OSError(errno.ENOSPC, "No space left on device", f"{tmp_path}/.res.build-7-ab12/report/costs.png")
+    assert "is full writing report/costs.png;" in str(describe_exhaustion(py, out, 1, 1, "2GB"))
+    assert describe_exhaustion(duckdb.BinderException("no column x"), out, 1, 1, "2GB") is None
+    assert describe_exhaustion(OSError(errno.EACCES, "Permission denied"), out, 1, 1, "2GB") is None
+
+
+def test_out_of_memory_is_one_line_naming_the_limit_and_the_model(make_study, tmp_path, capsys):
+    import duckdb
+
+    from pfc_econ.models import ModelError
+    from pfc_econ.resources import describe_exhaustion
+    # 3 MB cannot hold the survey reader's buffers for ~1,500 columns: the read fails, not the file
+    path = make_study(extra_toml='\n[run]\nmemory_limit = "3MB"\n')
+    assert main(["run", "--config", str(path), "--out", str(tmp_path / "results")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith('pfc-econ: error: DuckDB ran out of memory under [run] memory_limit = "3MB" (Out of '
+                          'Memory Error: ') and err.count("\n") == 1
+    assert "cannot be read" not in err and _no_build_left(tmp_path)
+    try:
+        raise ModelError("fct_resource_use", "model fct_resource_use failed") from duckdb.OutOfMemoryException(
+            "Out of Memory Error: failed to allocate data of size 256.0 KiB (3.7 GiB/3.7 GiB used)\n\nPossible ...")
+    except ModelError as exc:
+        wrapped = exc
+    assert str(describe_exhaustion(wrapped, tmp_path / "r", 1, 1, "4GB")).startswith(
+        'DuckDB ran out of memory in model fct_resource_use under [run] memory_limit = "4GB" (Out of Memory Error: '
+        'failed to allocate data of size 256.0 KiB (3.7 GiB/3.7 GiB used)); raise it')
+
+
+def test_a_disk_with_too_little_free_is_warned_of_before_the_run(make_study, tmp_path, capsys, monkeypatch):
+    from pfc_econ.resources import DISK_FACTOR, disk_warning
+    out = tmp_path / "results"
+    assert disk_warning(out, 1_000_000, DISK_FACTOR * 1_000_000) is None
+    assert disk_warning(out, 84_000_000, 400_000_000) == (
+        f"  warning      0.4 GB free on the disk of {tmp_path}; a run of 84 MB of input files may need about "
+        f"1.0 GB there (docs/scale.md \"Disk\")")
+    monkeypatch.setattr("pfc_econ.pipeline.free_bytes", lambda folder: 0)
+    assert main(["run", "--config", str(make_study()), "--out", str(out)]) == 0
+    assert f"warning      0 kB free on the disk of {tmp_path}" in capsys.readouterr().out
