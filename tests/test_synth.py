@@ -271,3 +271,36 @@ def test_study_toml_names_the_files(feas):
 def test_bad_arguments_raise(tmp_path, kwargs):
     with pytest.raises(ValueError):
         generate_scenario(out_dir=tmp_path, **kwargs)
+
+
+def test_a_folder_holding_a_users_files_is_refused_and_left_as_it_was(tmp_path):
+    from pfc_econ.errors import OutputFolderError
+    from pfc_econ.synth import SYNTH_MARKER
+    study = tmp_path / "my_study"
+    study.mkdir()
+    (study / "questionnaire.csv").write_text("a user's extract\n")
+    with pytest.raises(OutputFolderError, match=f"refusing to write synthetic data into {study}: it holds files "
+                                                r"pfc-econ synth did not write \(questionnaire.csv\)"):
+        generate_scenario("trial", study, families=20)
+    assert [p.name for p in study.iterdir()] == ["questionnaire.csv"]
+    assert (study / "questionnaire.csv").read_text() == "a user's extract\n"
+    # a folder synth wrote is written again; a file the user added beside its files stays; a file
+    # the user put in place of one synth means to write is not replaced
+    first = generate_scenario("trial", tmp_path / "synth", families=20, include_sau=False)
+    (first.out_dir / "notes.txt").write_text("mine")
+    again = generate_scenario("trial", first.out_dir, families=30, include_sau=False)
+    assert again.n_families == 30 and (first.out_dir / "notes.txt").read_text() == "mine"
+    (first.out_dir / "sau_log.csv").write_text("mine too")
+    with pytest.raises(OutputFolderError, match="refusing to replace .*sau_log.csv: pfc-econ synth did not write it"):
+        generate_scenario("trial", first.out_dir, families=20)
+    assert (first.out_dir / "sau_log.csv").read_text() == "mine too"
+    assert SYNTH_MARKER in {p.name for p in first.out_dir.iterdir()}
+
+
+def test_synth_into_a_users_folder_is_one_line_exit_1(tmp_path, capsys):
+    from pfc_econ.cli import main
+    (tmp_path / "study.toml").write_text("[study]\n")
+    assert main(["synth", "--scenario", "feasibility", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"pfc-econ: error: refusing to write synthetic data into {tmp_path}") and err.count("\n") == 1
+    assert (tmp_path / "study.toml").read_text() == "[study]\n"

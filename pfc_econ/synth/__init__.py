@@ -10,6 +10,7 @@ SeedSequence([seed, stream, chunk]); nothing depends on the clock, hashing or se
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -18,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import feasibility, plants, providers, questionnaire, trial
+from ..errors import OutputFolderError
 from ..progress import detail, stage
 from .layout import questionnaire_layout
 from .spine import Families
@@ -27,6 +29,7 @@ __all__ = ["SCENARIOS", "SynthResult", "generate_scenario", "questionnaire_layou
 
 SCENARIOS = ("feasibility", "trial")
 CHUNK_FAMILIES = 5000
+SYNTH_MARKER = ".pfc-econ-synth"
 STREAM_SPINE, STREAM_QUESTIONNAIRE, STREAM_NSPCC, STREAM_SAU, STREAM_PLANTS = range(5)
 
 
@@ -88,6 +91,33 @@ def _validate(scenario: str, families: int | None, seed: int) -> int:
     return int(n)
 
 
+def _claim_folder(out_dir: Path, names: list[str]) -> None:
+    """Make ``out_dir`` synth's, or refuse it: a folder may be new, empty, or one synth wrote (its
+    marker, SYNTH_MARKER, lists what it wrote). A study folder holding a user's extracts is never
+    written into: its questionnaire.csv or study.toml would be overwritten. Entries synth did not
+    write stay as they are. The marker is written first, so a folder whose generation was stopped
+    half-way is still recognised as synth's."""
+    if out_dir.is_symlink() or (out_dir.exists() and not out_dir.is_dir()):
+        raise OutputFolderError(f"refusing to write synthetic data to {out_dir}: it exists and is not a folder")
+    marker = out_dir / SYNTH_MARKER
+    ours: set[str] = set()
+    if out_dir.exists():
+        try:
+            ours = set(json.loads(marker.read_text(encoding="utf-8")).get("entries", []))
+        except (OSError, ValueError, AttributeError):
+            present = sorted(p.name for p in out_dir.iterdir())
+            if present:
+                raise OutputFolderError(
+                    f"refusing to write synthetic data into {out_dir}: it holds files pfc-econ synth did not write "
+                    f"({', '.join(present[:3])}{', …' if len(present) > 3 else ''}); name a new folder") from None
+    clash = sorted(n for n in names if n not in ours and (out_dir / n).exists())
+    if clash:
+        raise OutputFolderError(f"refusing to replace {out_dir / clash[0]}: pfc-econ synth did not write it")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps({"kind": "synth", "entries": sorted(ours | set(names))}, indent=2) + "\n",
+                      encoding="utf-8")
+
+
 def generate_scenario(scenario: str, out_dir: Path, families: int | None = None,
                       seed: int = 20231101, include_nspcc: bool = True, include_sau: bool = True,
                       progress: Callable[[str], None] | None = None, include_true_effect: bool = False,
@@ -101,12 +131,13 @@ def generate_scenario(scenario: str, out_dir: Path, families: int | None = None,
     """
     n = _validate(scenario, families, seed)
     out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ValueError(f"out_dir {out_dir} exists and is not a folder")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    is_feas = scenario == "feasibility"
+    formats = {"randomisation": "csv", "questionnaire": "survey_csv", "sau_log": "csv",
+               "nspcc_activity": "xlsx" if is_feas else "parquet"}
+    _claim_folder(out_dir, ["randomisation.csv", "questionnaire.csv", "study.toml", "truth.json", ".true_effect"]
+                  + [f"nspcc_activity.{formats['nspcc_activity']}"] * include_nspcc + ["sau_log.csv"] * include_sau)
     say = progress or (lambda message: None)
     layout = questionnaire_layout()
-    is_feas = scenario == "feasibility"
     spine_rng = _rng(seed, STREAM_SPINE)
     fam = feasibility.families(spine_rng) if is_feas else trial.families(spine_rng, n)
     profile = feasibility.PROFILE if is_feas else trial.PROFILE
@@ -119,8 +150,6 @@ def generate_scenario(scenario: str, out_dir: Path, families: int | None = None,
 
     files: dict[str, Path] = {"randomisation": out_dir / "randomisation.csv",
                               "questionnaire": out_dir / "questionnaire.csv"}
-    formats = {"randomisation": "csv", "questionnaire": "survey_csv", "sau_log": "csv",
-               "nspcc_activity": "xlsx" if is_feas else "parquet"}
     rand = CsvSink(files["randomisation"], _randomisation_table(fam).schema)
     rand.write(_randomisation_table(fam))
     rand.close()
