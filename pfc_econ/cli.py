@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -252,19 +254,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(Exception):
+    """SIGTERM (a batch scheduler's time limit, `kill`): stop as Ctrl-C does, removing the build."""
+
+
+STOPPED_BY: list[int] = []  # the signals received; DuckDB turns one inside a query into its own error
+
+
+def _stop(signum, frame):
+    STOPPED_BY.append(signum)
+    raise KeyboardInterrupt if signum == signal.SIGINT else Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; a user's mistake ends in one line on stderr and exit 1 (data or config) or
-    2 (a file that cannot be read); ``--debug`` shows the traceback instead."""
+    2 (a file that cannot be read); ``--debug`` shows the traceback instead. Ctrl-C and SIGTERM
+    stop a run and remove its build folder (exit 130 and 143)."""
     args = build_parser().parse_args(argv)
+    # (signal handlers can only be set in the main thread; elsewhere Python's defaults stay)
+    is_main = threading.current_thread() is threading.main_thread()
+    previous = {s: signal.signal(s, _stop) for s in (signal.SIGINT, signal.SIGTERM)} if is_main else {}
+    STOPPED_BY.clear()
     try:
         return args.func(args)
     except BrokenPipeError:  # e.g. `pfc-econ unit-costs | head`: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except KeyboardInterrupt:
-        print("pfc-econ: interrupted; no results were written", file=sys.stderr)
-        return 130
-    except Exception as exc:
+    except (KeyboardInterrupt, Terminated, Exception) as exc:
+        # a signal inside a DuckDB query comes back as DuckDB's "Query interrupted", not as ours
+        if STOPPED_BY or isinstance(exc, (KeyboardInterrupt, Terminated)):
+            signum = STOPPED_BY[-1] if STOPPED_BY else signal.SIGINT
+            how = "interrupted" if signum == signal.SIGINT else "stopped by SIGTERM"
+            print(f"pfc-econ: {how}; no results were written", file=sys.stderr)
+            return 128 + signum
         if getattr(args, "debug", False):
             raise
         error = exc if isinstance(exc, PfcError) else _user_error(exc)
@@ -272,6 +294,9 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"pfc-econ: error: {error}", file=sys.stderr)
         return error.exit_code
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 def _user_error(exc: Exception) -> PfcError | None:

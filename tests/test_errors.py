@@ -143,3 +143,22 @@ def test_a_disk_with_too_little_free_is_warned_of_before_the_run(make_study, tmp
     monkeypatch.setattr("pfc_econ.pipeline.free_bytes", lambda folder: 0)
     assert main(["run", "--config", str(make_study()), "--out", str(out)]) == 0
     assert f"warning      0 kB free on the disk of {tmp_path}" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is POSIX")
+def test_sigterm_stops_a_run_in_one_line_and_removes_its_build(make_study, tmp_path):
+    # A batch scheduler's time limit sends SIGTERM: the run stops as Ctrl-C does, and DuckDB's
+    # "Query interrupted" (the signal inside a query) is not reported as a failure of the SQL.
+    import signal
+    import time
+    config = make_study()
+    run = subprocess.Popen([*PFC, "run", "--config", str(config), "--out", str(tmp_path / "results")],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob(".results.build-*")) and time.monotonic() < deadline and run.poll() is None:
+        time.sleep(0.05)
+    assert run.poll() is None, "the run ended before it could be stopped"
+    run.send_signal(signal.SIGTERM)
+    err = run.communicate(timeout=120)[1]
+    assert run.returncode == 143 and err == "pfc-econ: stopped by SIGTERM; no results were written\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["study"]
