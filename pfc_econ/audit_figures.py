@@ -104,6 +104,7 @@ def plot_instrument_completion(table, path: Path, withheld=None, marker: str = "
     fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.42 * max(n, 1)), layout="constrained")
     height = 0.26
     for k, (column, colour, label) in enumerate(COMPLETION_BARS):
+        labelled = False  # the first bar drawn carries the legend's label (the first row may be withheld)
         for i, row in enumerate(table.itertuples(index=False)):
             y = i + (k - 1) * height
             hidden = withheld is not None and (bool(withheld.iloc[i][column]) or bool(withheld.iloc[i]["n_expected"]))
@@ -112,7 +113,8 @@ def plot_instrument_completion(table, path: Path, withheld=None, marker: str = "
                 continue
             expected = getattr(row, "n_expected")
             share = getattr(row, column) / expected if expected else 0.0
-            ax.barh(y, share, height=height, color=colour, label=label if i == 0 else None)
+            ax.barh(y, share, height=height, color=colour, label=None if labelled else label)
+            labelled = True
     labels = []
     for i, row in enumerate(table.itertuples(index=False)):
         expected = marker if withheld is not None and bool(withheld.iloc[i]["n_expected"]) else f"{row.n_expected:,}"
@@ -122,7 +124,8 @@ def plot_instrument_completion(table, path: Path, withheld=None, marker: str = "
     ax.set_xlim(0, 1)
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0], ["0", "25%", "50%", "75%", "100%"])
     ax.set_xlabel("share of persons expected to complete the form")
-    ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, frameon=False)
+    if ax.get_legend_handles_labels()[0]:  # none when every row is withheld, or there are no rows
+        ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, frameon=False)
     ax.set_title("Instrument completion", fontsize=10, loc="right")
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -10,7 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from .errors import PfcError, describe_database_lock
+from .errors import PfcError, UnreadableFileError, describe_database_lock
 from .paths import DATA_DIR
 
 SCORE_INSTRUMENTS = ["ghq12", "icecap_a", "bcap", "pedsql", "sdq", "chu9d"]
@@ -306,6 +306,8 @@ def _user_error(exc: Exception) -> PfcError | None:
         return describe_database_lock(exc)
     if isinstance(exc, ValueError):
         return PfcError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    if isinstance(exc, OSError) and exc.filename:  # a file the user named that cannot be opened
+        return UnreadableFileError(f"{exc.filename}: {exc.strerror or type(exc).__name__}")
     return None
 
 

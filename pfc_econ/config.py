@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .contracts import load_contracts
 from .errors import ConfigError, ConfigFileNotFoundError
 from .paths import UNIT_COSTS_DIR
 
@@ -322,6 +323,15 @@ def _source(name: str, table: dict, base: Path) -> SourceConfig:
             raise ConfigError(f"[{section}] format: cannot tell the format of {path!r}; set format")
     if fmt not in FORMATS:
         raise ConfigError(f"[{section}] format = {fmt!r}: expected one of {', '.join(FORMATS)}")
+    # a source whose contract names its tables' files (the unit-cost library) is read from a folder;
+    # every other source from one file
+    wants_folder = any(t.file for t in load_contracts()[name].tables)
+    reads = "a folder" if wants_folder else "one file"
+    if resolved.is_dir() != wants_folder:
+        raise ConfigError(f"[{section}] path = {path!r} is {'a folder' if resolved.is_dir() else 'a file'}; this "
+                          f"source is read from {reads} ({resolved})")
+    if (fmt == "folder") != wants_folder:
+        raise ConfigError(f"[{section}] format = {fmt!r}: this source is read from {reads}")
     return SourceConfig(name, resolved, fmt, True, values["sheet"], arms=arms)
 
 

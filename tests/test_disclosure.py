@@ -172,3 +172,26 @@ def test_instrument_completion_bars_are_side_by_side_shares_and_withheld_bars_le
     assert len(bars) == 5  # six bars less the withheld one
     assert sorted(w for _, w in bars) == [0.6, 1.0, 1.0, 1.0, 1.0]
     assert len({y for y, _ in bars}) == 5  # each bar its own row: not stacked
+
+
+def test_completion_legend_names_every_series_when_the_first_row_is_withheld(tmp_path, monkeypatch):
+    import matplotlib.axes
+
+    from pfc_econ.audit_figures import COMPLETION_BARS, plot_instrument_completion
+    legends = []
+    original = matplotlib.axes.Axes.legend
+    monkeypatch.setattr(matplotlib.axes.Axes, "legend", lambda self, *a, **k: legends.append(
+        self.get_legend_handles_labels()[1]) or original(self, *a, **k))
+    table = pd.DataFrame({"instrument": ["bcap", "ghq12"], "form": ["standard"] * 2, "timepoint": ["baseline"] * 2,
+                          "n_expected": [10, 20], "n_administered": [10, 20], "n_not_administered": [0, 0],
+                          "n_complete": [10, 3], "n_scorable": [6, 20]})
+    withheld = pd.DataFrame(False, index=table.index, columns=table.columns)
+    withheld.loc[0, ["n_administered", "n_complete", "n_scorable"]] = True  # the first row's bars withheld
+    plot_instrument_completion(table, tmp_path / "completion.png", withheld, "<5")
+    assert legends == [[label for _, _, label in COMPLETION_BARS]]
+    # no rows at all (a trial with no one randomised yet): no legend, and no matplotlib warning
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plot_instrument_completion(table.iloc[:0], tmp_path / "empty.png")
+    assert len(legends) == 1 and (tmp_path / "empty.png").is_file()

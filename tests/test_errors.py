@@ -162,3 +162,25 @@ def test_sigterm_stops_a_run_in_one_line_and_removes_its_build(make_study, tmp_p
     err = run.communicate(timeout=120)[1]
     assert run.returncode == 143 and err == "pfc-econ: stopped by SIGTERM; no results were written\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["study"]
+
+
+def test_a_folder_where_a_file_belongs_is_a_config_error_naming_the_key(make_study, tmp_path, capsys):
+    path = make_study()
+    (path.parent / "sau_log.csv").unlink()
+    (path.parent / "sau_log.csv").mkdir()
+    assert main(["run", "--config", str(path), "--out", str(tmp_path / "results")]) == 1
+    assert capsys.readouterr().err == (f"pfc-econ: error: [sources.sau_log] path = 'sau_log.csv' is a folder; this source "
+                                       f"is read from one file ({path.parent / 'sau_log.csv'})\n")
+
+
+def test_a_file_that_cannot_be_opened_is_one_line_exit_2(make_study, tmp_path, capsys, monkeypatch):
+    # (run as root, chmod 000 does not stop a read: the refusal is injected where the inputs are hashed)
+    path = make_study()
+
+    def refuse(file):
+        raise PermissionError(13, "Permission denied", str(file))
+    monkeypatch.setattr("pfc_econ.pipeline.file_sha256", refuse)
+    assert main(["run", "--config", str(path), "--out", str(tmp_path / "results")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("pfc-econ: error: ") and err.endswith(": Permission denied\n") and err.count("\n") == 1
+    assert not (tmp_path / "results").exists()
