@@ -50,7 +50,9 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
     # DuckDB's memory_limit: bounded by default so that a large trial spills to the run's own
     # temporary folder instead of filling the machine (DuckDB's own default is 80% of RAM).
     # reuse_staged: copy the staged sources of a previous run with the same inputs (staged_reuse.py)
-    "run": {"threads": (int, 0), "memory_limit": (str, DEFAULT_MEMORY_LIMIT), "reuse_staged": (bool, True)},
+    # temp_directory: an existing folder (a scratch disk) to spill into instead of the build folder
+    "run": {"threads": (int, 0), "memory_limit": (str, DEFAULT_MEMORY_LIMIT), "reuse_staged": (bool, True),
+            "temp_directory": (str, "")},
     # exports/: csv = "auto" (every mart and audit that fits an Excel sheet; larger tables are
     # Parquet only), "all" or "none". Parquet and the Stata .dta are always written.
     "exports": {"csv": (str, "auto")},
@@ -411,6 +413,12 @@ def parse_config(raw: dict[str, Any], path: Path) -> StudyConfig:
     if not MEMORY_SIZE.match(run["memory_limit"]):
         raise ConfigError(f"[run] memory_limit = {run['memory_limit']!r}: expected a size such as "
                           f"'{DEFAULT_MEMORY_LIMIT}', '500MB' or '8GB'")
+    if run["temp_directory"].strip():
+        spill = (base / run["temp_directory"]).resolve()
+        if not spill.is_dir():
+            raise ConfigError(f"[run] temp_directory = {run['temp_directory']!r}: no such folder ({spill}); the run "
+                              f"spills into a new folder inside it, which it removes")
+        run["temp_directory"] = str(spill)
     return StudyConfig(
         path=path.resolve(),
         name=study["name"],

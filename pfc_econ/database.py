@@ -4,11 +4,15 @@ DuckDB keeps its buffers within ``memory_limit`` and writes what does not fit to
 ``temp_directory`` (DuckDB documentation, "Configuration": memory_limit, temp_directory); by
 default it would take 80% of the machine's RAM and spill beside the database. A run sets the
 study config's ``[run] memory_limit`` (default 2GB, validated in pfc_econ/config.py) and spills
-into a folder inside the build folder, which it removes when the database is closed.
+into a folder of its own: inside the build folder, or, with ``[run] temp_directory`` (a scratch
+disk), a new ``pfc-econ-spill-<pid>-<token>`` folder inside that one. Closing the database removes
+that folder, after a failed run too; nothing else in ``temp_directory`` is touched.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
 import shutil
 from pathlib import Path
 from typing import Any
@@ -16,21 +20,31 @@ from typing import Any
 import duckdb
 
 SPILL_FOLDER = "duckdb_spill"
+SPILL_PREFIX = "pfc-econ-spill-"
+
+
+def spill_folder(database: Path, run: dict[str, Any]) -> Path:
+    """Where this run's DuckDB spills: a folder only this run uses (DuckDB makes it when it first spills)."""
+    if run.get("temp_directory"):
+        return Path(run["temp_directory"]) / f"{SPILL_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+    return Path(database).parent / SPILL_FOLDER
 
 
 def open_database(database: Path, run: dict[str, Any]) -> duckdb.DuckDBPyConnection:
     """Connect to ``database`` with the run's threads, memory limit and spill folder."""
-    spill = Path(database).parent / SPILL_FOLDER
+    spill = spill_folder(database, run)
     con = duckdb.connect(str(database))
     if run.get("threads"):
         con.execute(f"set threads = {int(run['threads'])}")
     if run.get("memory_limit"):
         con.execute(f"set memory_limit = '{run['memory_limit']}'")
-    con.execute(f"set temp_directory = '{spill}'")
+    con.execute("set temp_directory = ?", [str(spill)])
     return con
 
 
 def close_database(con: duckdb.DuckDBPyConnection, database: Path) -> None:
-    """Close the connection and remove the spill folder the run made beside its database."""
+    """Close the connection and remove the spill folder the run made (never any other folder)."""
+    spill = Path(con.execute("select current_setting('temp_directory')").fetchone()[0])
     con.close()
-    shutil.rmtree(Path(database).parent / SPILL_FOLDER, ignore_errors=True)
+    if spill.name == SPILL_FOLDER and spill.parent == Path(database).parent or spill.name.startswith(SPILL_PREFIX):
+        shutil.rmtree(spill, ignore_errors=True)

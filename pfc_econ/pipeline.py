@@ -34,7 +34,7 @@ from .progress import stage
 from .paths import IS_PACKAGED, ROOT
 from .readers import create_empty_raw, q, read_table
 from .reference_data import load_reference_data
-from .resources import disk_warning, exhaustion_named, free_bytes, input_bytes
+from .resources import disk_warnings, exhaustion_named, input_bytes, run_disks
 from .staged_reuse import STAGED_LAYERS, copy_staged, find_reusable, staging_key
 
 @dataclass(frozen=True)
@@ -225,55 +225,58 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
     out_dir = Path(out_dir).absolute()
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     inputs_size = input_bytes(list(_input_files(config).values()))
-    free = free_bytes(out_dir.parent)
-    warning = disk_warning(out_dir, inputs_size, free)
-    if warning:
+    disks = run_disks(out_dir, config.run["temp_directory"], inputs_size)
+    for warning in disk_warnings(disks, inputs_size):
         say(warning)
-    with exhaustion_named(out_dir, inputs_size, free, config.run["memory_limit"]), open_output(out_dir) as build:
+    with exhaustion_named(disks, inputs_size, config.run["memory_limit"]), open_output(out_dir) as build:
         work = build.path
         database = work / "pfc.duckdb"
         con = open_database(database, config.run)
-        run_macros(con)
-        _write_settings(con, config)
-        con.register("_contract_rows", pa.Table.from_pylist(contract_rows()))
-        con.execute("create table contract_columns as select * from _contract_rows")
-        con.unregister("_contract_rows")
-        n_tables = sum(len(load_contracts()[name].tables) for name in SOURCE_ORDER)
-        reading = stage(progress, "reading sources", n_tables, "tables")
-        inputs, read_seconds, key, reused = _read_or_reuse(con, config, [*(reuse_from or []), out_dir], reading.step)
-        reading.done(_read_summary(con, read_seconds, reused))
-        check_target_price_year(con, config)
-        timings = {"read": read_seconds}
-        outcomes = config.settings("outcomes")
-        load_reference_data(con, outcomes["mapping"], outcomes["bcap_key_file"])
-        available = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
-        models = order_models([m for m in _check_models() + sql_models()
-                               if not (reused and m.layer in STAGED_LAYERS and not m.is_view)], available)
-        modelling = stage(progress, "running models", len(models), "models")
-        dropped_counts: dict[str, int] = {}
-        timings.update(run_models(con, models, modelling.step, dropped_counts))
-        modelling.done(_models_summary(models, timings))
-        apply_comments(con)
-        (work / "docs").mkdir()
-        (work / "docs" / "data_dictionary.md").write_text(render_data_dictionary(con), encoding="utf-8")
-        tables = [r[0] for r in con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'main' order by 1").fetchall()]
-        row_counts = {name: con.execute(f"select count(*) from {q(name)}").fetchone()[0] for name in tables}
-        # the temporary tables dropped once read (pfc_econ/models.py run_models) are counted too
-        row_counts = dict(sorted({**row_counts, **dropped_counts}.items()))
-        writing = stage(progress, "writing results", 2, "parts")
-        start = time.perf_counter()
-        exported = export_tables(con, work, config.settings("exports")["csv"])
-        timings["export"] = time.perf_counter() - start
-        writing.step(f"  exports      {len(exported.tables)} tables, {len(exported.files)} files   {timings['export']:7.2f} s")
-        notes = [f"; {name} as Parquet only (longer than an Excel sheet; [exports] csv = \"all\" writes its CSV)"
-                 for name in exported.parquet_only]
-        start = time.perf_counter()
-        figures = draw_audit_figures(con, work / "report")
-        timings["figures"] = time.perf_counter() - start
-        writing.step(f"  report       {len(figures)} figures                   {timings['figures']:7.2f} s")
-        writing.done(f"wrote     {len(exported.tables)} tables to exports/ (Parquet, CSV, Stata) and {len(figures)} "
-                     f"figures to report/ in {timings['export'] + timings['figures']:.1f} s" + "".join(notes))
+        try:
+            run_macros(con)
+            _write_settings(con, config)
+            con.register("_contract_rows", pa.Table.from_pylist(contract_rows()))
+            con.execute("create table contract_columns as select * from _contract_rows")
+            con.unregister("_contract_rows")
+            n_tables = sum(len(load_contracts()[name].tables) for name in SOURCE_ORDER)
+            reading = stage(progress, "reading sources", n_tables, "tables")
+            inputs, read_seconds, key, reused = _read_or_reuse(con, config, [*(reuse_from or []), out_dir], reading.step)
+            reading.done(_read_summary(con, read_seconds, reused))
+            check_target_price_year(con, config)
+            timings = {"read": read_seconds}
+            outcomes = config.settings("outcomes")
+            load_reference_data(con, outcomes["mapping"], outcomes["bcap_key_file"])
+            available = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
+            models = order_models([m for m in _check_models() + sql_models()
+                                   if not (reused and m.layer in STAGED_LAYERS and not m.is_view)], available)
+            modelling = stage(progress, "running models", len(models), "models")
+            dropped_counts: dict[str, int] = {}
+            timings.update(run_models(con, models, modelling.step, dropped_counts))
+            modelling.done(_models_summary(models, timings))
+            apply_comments(con)
+            (work / "docs").mkdir()
+            (work / "docs" / "data_dictionary.md").write_text(render_data_dictionary(con), encoding="utf-8")
+            tables = [r[0] for r in con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'main' order by 1").fetchall()]
+            row_counts = {name: con.execute(f"select count(*) from {q(name)}").fetchone()[0] for name in tables}
+            # the temporary tables dropped once read (pfc_econ/models.py run_models) are counted too
+            row_counts = dict(sorted({**row_counts, **dropped_counts}.items()))
+            writing = stage(progress, "writing results", 2, "parts")
+            start = time.perf_counter()
+            exported = export_tables(con, work, config.settings("exports")["csv"])
+            timings["export"] = time.perf_counter() - start
+            writing.step(f"  exports      {len(exported.tables)} tables, {len(exported.files)} files   {timings['export']:7.2f} s")
+            notes = [f"; {name} as Parquet only (longer than an Excel sheet; [exports] csv = \"all\" writes its CSV)"
+                     for name in exported.parquet_only]
+            start = time.perf_counter()
+            figures = draw_audit_figures(con, work / "report")
+            timings["figures"] = time.perf_counter() - start
+            writing.step(f"  report       {len(figures)} figures                   {timings['figures']:7.2f} s")
+            writing.done(f"wrote     {len(exported.tables)} tables to exports/ (Parquet, CSV, Stata) and {len(figures)} "
+                         f"figures to report/ in {timings['export'] + timings['figures']:.1f} s" + "".join(notes))
+        except BaseException:
+            close_database(con, database)  # its spill folder may be outside the build folder
+            raise
         close_database(con, database)
         manifest = {
             "pfc_econ_version": _code_version(),

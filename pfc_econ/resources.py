@@ -1,21 +1,24 @@
 """The disk and memory a run needs: a warning before it starts, and one line when either runs out.
 
 A run builds beside its results folder (pfc_econ/output_folder.py) and DuckDB spills into that
-build folder (pfc_econ/database.py), so everything it writes lands on the results folder's disk.
-Measured (docs/scale.md "Disk"): the results are 5.9–6.7 times the size of the input files at
-100,000 and 20,000 families; at 1,000,000 families under a 4 GB memory limit the database was 17 GB
-and the export's sort had spilled 28 GB more beside it (11 times the inputs) when the disk filled.
-Hence the warning below 12 times. Running out of disk or of ``[run] memory_limit`` is the machine's
+build folder or into ``[run] temp_directory`` (pfc_econ/database.py). Measured (docs/scale.md
+"Disk"): the results are 5.9–6.7 times the size of the input files at 100,000 and 20,000 families,
+hence RESULTS_FACTOR = 7; at 1,000,000 families under a 4 GB memory limit the export's sort had
+spilled 28 GB (6.7 times the inputs) and was still growing when the disk filled, hence at least
+SPILL_FACTOR = 7 more where the run spills. A disk with less than that free is warned of before the
+run starts (it still runs). Running out of disk or of ``[run] memory_limit`` is the machine's
 situation, not a bug: it ends in one line (exit 1) that says what ran out and what to change, and
-the failed build is removed as for any failed run.
+the failed build and its spill folder are removed as for any failed run.
 """
 
 from __future__ import annotations
 
 import errno
+import os
 import re
 import shutil
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -23,12 +26,22 @@ import duckdb
 
 from .errors import PfcError
 
-DISK_FACTOR = 12
+RESULTS_FACTOR = 7
+SPILL_FACTOR = 7
 DISK_FULL = (errno.ENOSPC, errno.EFBIG)
 DISK_FULL_TEXT = re.compile(r"No space left on device|File too large|Disk quota exceeded")
 # where DuckDB names the file it could not write; inside the build folder, named as in the results
 FILE_NAMED = re.compile(r'[Ff]ile \\?"(?P<file>[^"\\]+)')
 BUILD_PART = re.compile(r"^.*?/\.[^/]+\.build-\d+-[0-9a-f]+/")
+
+
+@dataclass(frozen=True)
+class Disk:
+    """A folder a run writes into, what was free on its disk when the run started, what it may need."""
+
+    folder: Path
+    free: int
+    need: int
 
 
 class ResourceExhaustedError(PfcError):
@@ -53,12 +66,27 @@ def input_bytes(files: list[Path]) -> int:
     return sum(f.stat().st_size for f in files if f.is_file())
 
 
-def disk_warning(out_dir: Path, inputs: int, free: int) -> str | None:
-    """A warning line when the results folder's disk has less than DISK_FACTOR × the inputs free."""
-    if free >= DISK_FACTOR * inputs:
-        return None
-    return (f"  warning      {gigabytes(free)} free on the disk of {out_dir.parent}; a run of {gigabytes(inputs)} of "
-            f"input files may need about {gigabytes(DISK_FACTOR * inputs)} there (docs/scale.md \"Disk\")")
+def run_disks(out_dir: Path, temp_directory: str, inputs: int) -> list[Disk]:
+    """The results folder's disk, and the spill folder's when it is another disk."""
+    results = Path(out_dir).absolute().parent
+    if not temp_directory or _device(results) == _device(Path(temp_directory)):
+        return [Disk(results, free_bytes(results), (RESULTS_FACTOR + SPILL_FACTOR) * inputs)]
+    spill = Path(temp_directory)
+    return [Disk(results, free_bytes(results), RESULTS_FACTOR * inputs),
+            Disk(spill, free_bytes(spill), SPILL_FACTOR * inputs)]
+
+
+def _device(folder: Path) -> int:
+    while not folder.exists():
+        folder = folder.parent
+    return os.stat(folder).st_dev
+
+
+def disk_warnings(disks: list[Disk], inputs: int) -> list[str]:
+    """A warning line for each disk with less free than a run of ``inputs`` bytes may need."""
+    return [f"  warning      {gigabytes(d.free)} free on the disk of {d.folder}; a run of {gigabytes(inputs)} of "
+            f"input files may need about {gigabytes(d.need)} there (docs/scale.md \"Disk\")"
+            for d in disks if d.free < d.need]
 
 
 def is_exhaustion(exc: BaseException) -> bool:
@@ -68,44 +96,50 @@ def is_exhaustion(exc: BaseException) -> bool:
             or (isinstance(exc, duckdb.Error) and DISK_FULL_TEXT.search(str(exc)) is not None))
 
 
-def describe_exhaustion(exc: BaseException, out_dir: Path, inputs: int, free: int,
+def describe_exhaustion(exc: BaseException, disks: list[Disk], inputs: int,
                         memory_limit: str) -> ResourceExhaustedError | None:
     """``exc`` (or the DuckDB error it wraps) as one line when it is a full disk or DuckDB's memory
     limit, else None. The line names files by their place in the results folder, never a value."""
     model = getattr(exc, "model", None)  # pfc_econ.models.ModelError
     during = f" in model {model}" if model else ""
     for error in (exc, exc.__cause__):
-        if isinstance(error, duckdb.OutOfMemoryException):
-            first = str(error).splitlines()[0]
+        if error is None or not is_exhaustion(error):
+            continue
+        text = str(error)
+        first = text.splitlines()[0]
+        # DuckDB stops spilling at max_temp_directory_size (90% of the spill disk's free space) and
+        # says so as out of memory: "failed to offload data block"; that is the spill disk filling
+        if isinstance(error, duckdb.OutOfMemoryException) and "offload" not in first:
             return ResourceExhaustedError(
                 f"DuckDB ran out of memory{during} under [run] memory_limit = \"{memory_limit}\" ({first}); raise it in the "
                 f"study config, or set [run] threads = 1 so fewer buffers are held at once; no results were written")
-        if error is not None and is_exhaustion(error):
-            text = str(error)
-            named = FILE_NAMED.search(text)
-            file = getattr(error, "filename", None) or (named["file"] if named else "")
-            where = f" writing {BUILD_PART.sub('', str(file))}" if file else ""
-            limit = (getattr(error, "errno", None) == errno.EFBIG or "File too large" in text)
-            if limit:
-                return ResourceExhaustedError(
-                    f"a file grew past this process's file-size limit (ulimit -f) in {out_dir.parent}{where}{during}; "
-                    f"no results were written and the run's build folder was removed: raise the limit (a run of "
-                    f"{gigabytes(inputs)} of input files may write files of several times that size)")
+        named = FILE_NAMED.search(text)
+        file = getattr(error, "filename", None) or (named["file"] if named else "")
+        where = f" writing {BUILD_PART.sub('', str(file))}" if file else ""
+        if isinstance(error, duckdb.OutOfMemoryException):
+            disk, where = disks[-1], f" (DuckDB could not spill beyond the memory limit: {first})"
+        else:
+            disk = next((d for d in disks[1:] if str(file).startswith(f"{d.folder}{os.sep}")), disks[0])
+        if getattr(error, "errno", None) == errno.EFBIG or "File too large" in text:
             return ResourceExhaustedError(
-                f"the disk of {out_dir.parent} is full{where}{during}; no results were written and the run's build "
-                f"folder was removed ({gigabytes(free)} were free when it started). A run of {gigabytes(inputs)} of "
-                f"input files may need about {gigabytes(DISK_FACTOR * inputs)} (docs/scale.md \"Disk\"): free space "
-                f"there or choose --out on a larger disk")
+                f"a file grew past this process's file-size limit (ulimit -f) in {disk.folder}{where}{during}; "
+                f"no results were written and the run's build folder was removed: raise the limit (a run of "
+                f"{gigabytes(inputs)} of input files may write files of several times that size)")
+        return ResourceExhaustedError(
+            f"the disk of {disk.folder} is full{where}{during}; no results were written and the run's build "
+            f"folder was removed ({gigabytes(disk.free)} were free when it started). A run of {gigabytes(inputs)} "
+            f"of input files may need about {gigabytes(disk.need)} there (docs/scale.md \"Disk\"): free space "
+            f"there, or choose --out (or [run] temp_directory, where it spills) on a larger disk")
     return None
 
 
 @contextmanager
-def exhaustion_named(out_dir: Path, inputs: int, free: int, memory_limit: str) -> Iterator[None]:
+def exhaustion_named(disks: list[Disk], inputs: int, memory_limit: str) -> Iterator[None]:
     """Turn a full disk or DuckDB's memory limit inside the block into a ResourceExhaustedError."""
     try:
         yield
     except (duckdb.Error, OSError, RuntimeError) as exc:
-        error = describe_exhaustion(exc, out_dir, inputs, free, memory_limit)
+        error = describe_exhaustion(exc, disks, inputs, memory_limit)
         if error is None:
             raise
         raise error from exc

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -93,22 +94,36 @@ def test_a_file_that_cannot_grow_ends_in_one_line_and_leaves_nothing(make_study,
 def test_a_full_disk_names_the_file_by_its_place_in_the_results(tmp_path):
     import duckdb
 
-    from pfc_econ.resources import describe_exhaustion
-    out = tmp_path / "res"
+    from pfc_econ.resources import Disk, describe_exhaustion
+    disks = [Disk(tmp_path, 400_000_000, 1_000_000_000)]
     # DuckDB's own words when the export of a 20,000-family run filled a 365 MB disk (its JSON escapes)
     duck = duckdb.IOException(
         'IO Error: Async write failed for range [offset=14096932, size=14094678]: {"exception_type":"IO",'
         '"exception_message":"Could not write file \\"' + str(tmp_path) + '/.res.build-3011-00ea8a0e/exports/'
         'audit_instrument_responses.csv\\": No space left on device","errno":"28"}')
-    error = describe_exhaustion(duck, out, inputs=84_000_000, free=400_000_000, memory_limit="2GB")
+    error = describe_exhaustion(duck, disks, inputs=84_000_000, memory_limit="2GB")
     assert str(error).startswith(f"the disk of {tmp_path} is full writing exports/audit_instrument_responses.csv; "
                                  "no results were written")
     assert "(0.4 GB were free when it started)" in str(error) and "about 1.0 GB" in str(error)
     import errno
     py = OSError(errno.ENOSPC, "No space left on device", f"{tmp_path}/.res.build-7-ab12/report/costs.png")
-    assert "is full writing report/costs.png;" in str(describe_exhaustion(py, out, 1, 1, "2GB"))
-    assert describe_exhaustion(duckdb.BinderException("no column x"), out, 1, 1, "2GB") is None
-    assert describe_exhaustion(OSError(errno.EACCES, "Permission denied"), out, 1, 1, "2GB") is None
+    assert "is full writing report/costs.png;" in str(describe_exhaustion(py, disks, 1, "2GB"))
+    assert describe_exhaustion(duckdb.BinderException("no column x"), disks, 1, "2GB") is None
+    assert describe_exhaustion(OSError(errno.EACCES, "Permission denied"), disks, 1, "2GB") is None
+    # spilling into [run] temp_directory on another disk: the full disk named is that one
+    scratch = [*disks, Disk(tmp_path / "scratch", 5_000_000, 588_000_000)]
+    spill = OSError(errno.ENOSPC, "No space left on device", f"{tmp_path}/scratch/pfc-econ-spill-9-ab/t.tmp")
+    assert str(describe_exhaustion(spill, scratch, 84_000_000, "2GB")).startswith(
+        f"the disk of {tmp_path / 'scratch'} is full writing {tmp_path}/scratch/pfc-econ-spill-9-ab/t.tmp; ")
+    # DuckDB's words when a 20,000-family run spilling into a 365 MB disk filled it (limit 1GB)
+    offload = duckdb.OutOfMemoryException("Out of Memory Error: failed to offload data block of size 32.0 KiB "
+                                          "(328.1 MiB/328.1 MiB used).\n\nPossible solutions: ...")
+    assert str(describe_exhaustion(offload, scratch, 84_000_000, "1GB")) == (
+        f"the disk of {tmp_path / 'scratch'} is full (DuckDB could not spill beyond the memory limit: Out of Memory "
+        f"Error: failed to offload data block of size 32.0 KiB (328.1 MiB/328.1 MiB used).); no results were written "
+        f"and the run's build folder was removed (5 MB were free when it started). A run of 84 MB of input files may "
+        f"need about 0.6 GB there (docs/scale.md \"Disk\"): free space there, or choose --out (or [run] temp_directory, "
+        f"where it spills) on a larger disk")
 
 
 def test_out_of_memory_is_one_line_naming_the_limit_and_the_model(make_study, tmp_path, capsys):
@@ -128,19 +143,23 @@ def test_out_of_memory_is_one_line_naming_the_limit_and_the_model(make_study, tm
             "Out of Memory Error: failed to allocate data of size 256.0 KiB (3.7 GiB/3.7 GiB used)\n\nPossible ...")
     except ModelError as exc:
         wrapped = exc
-    assert str(describe_exhaustion(wrapped, tmp_path / "r", 1, 1, "4GB")).startswith(
+    from pfc_econ.resources import Disk
+    assert str(describe_exhaustion(wrapped, [Disk(tmp_path, 1, 1)], 1, "4GB")).startswith(
         'DuckDB ran out of memory in model fct_resource_use under [run] memory_limit = "4GB" (Out of Memory Error: '
         'failed to allocate data of size 256.0 KiB (3.7 GiB/3.7 GiB used)); raise it')
 
 
 def test_a_disk_with_too_little_free_is_warned_of_before_the_run(make_study, tmp_path, capsys, monkeypatch):
-    from pfc_econ.resources import DISK_FACTOR, disk_warning
+    from pfc_econ.resources import RESULTS_FACTOR, SPILL_FACTOR, Disk, disk_warnings, run_disks
     out = tmp_path / "results"
-    assert disk_warning(out, 1_000_000, DISK_FACTOR * 1_000_000) is None
-    assert disk_warning(out, 84_000_000, 400_000_000) == (
+    assert disk_warnings([Disk(tmp_path, 14_000_000, 14_000_000)], 1_000_000) == []
+    assert disk_warnings([Disk(tmp_path, 400_000_000, 1_176_000_000)], 84_000_000) == [
         f"  warning      0.4 GB free on the disk of {tmp_path}; a run of 84 MB of input files may need about "
-        f"1.0 GB there (docs/scale.md \"Disk\")")
-    monkeypatch.setattr("pfc_econ.pipeline.free_bytes", lambda folder: 0)
+        f"1.2 GB there (docs/scale.md \"Disk\")"]
+    # on one disk a run needs room for its results and its spill; the spill's share is its own disk's
+    assert [d.need for d in run_disks(out, "", 10)] == [(RESULTS_FACTOR + SPILL_FACTOR) * 10]
+    assert [d.need for d in run_disks(out, str(tmp_path), 10)] == [(RESULTS_FACTOR + SPILL_FACTOR) * 10]
+    monkeypatch.setattr("pfc_econ.resources.free_bytes", lambda folder: 0)
     assert main(["run", "--config", str(make_study()), "--out", str(out)]) == 0
     assert f"warning      0 kB free on the disk of {tmp_path}" in capsys.readouterr().out
 
@@ -184,3 +203,31 @@ def test_a_file_that_cannot_be_opened_is_one_line_exit_2(make_study, tmp_path, c
     err = capsys.readouterr().err
     assert err.startswith("pfc-econ: error: ") and err.endswith(": Permission denied\n") and err.count("\n") == 1
     assert not (tmp_path / "results").exists()
+
+
+def test_temp_directory_takes_the_spill_into_a_folder_of_the_runs_own_and_removes_only_that(
+        make_study, tmp_path, capsys, monkeypatch):
+    import pfc_econ.pipeline
+    from pfc_econ.config import load_config
+    from pfc_econ.errors import ConfigError
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    (scratch / "someone_elses.tmp").write_text("keep")
+    path = make_study(extra_toml='\n[run]\ntemp_directory = "../scratch"\n')  # relative to the study folder
+    assert load_config(path).run["temp_directory"] == str(scratch)
+    seen = []
+    original = pfc_econ.pipeline.close_database
+    monkeypatch.setattr(pfc_econ.pipeline, "close_database", lambda con, db: seen.append(Path(con.execute(
+        "select current_setting('temp_directory')").fetchone()[0])) or original(con, db))
+    assert main(["run", "--config", str(path), "--out", str(tmp_path / "results")]) == 0
+    assert seen[0].parent == scratch and seen[0].name.startswith("pfc-econ-spill-")
+    assert [p.name for p in scratch.iterdir()] == ["someone_elses.tmp"]
+    assert not (tmp_path / "results" / "duckdb_spill").exists()
+    # a failed run (DuckDB out of memory while reading) removes its spill folder too
+    path.write_text(path.read_text().replace('temp_directory = "../scratch"',
+                                             'temp_directory = "../scratch"\nmemory_limit = "3MB"'))
+    assert main(["run", "--config", str(path), "--out", str(tmp_path / "again")]) == 1
+    assert len(seen) == 2 and [p.name for p in scratch.iterdir()] == ["someone_elses.tmp"]
+    path.write_text(path.read_text().replace("../scratch", "../nowhere"))
+    with pytest.raises(ConfigError, match=r"\[run\] temp_directory = '../nowhere': no such folder"):
+        load_config(path)
