@@ -277,10 +277,12 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
         except BaseException:
             close_database(con, database)  # its spill folder may be outside the build folder
             raise
+        threads = int(con.execute("select current_setting('threads')").fetchone()[0])
         close_database(con, database)
         manifest = {
             "pfc_econ_version": _code_version(),
             "duckdb_version": duckdb.__version__,
+            "duckdb_threads": threads,  # [run] threads, or the cores the memory limit holds (database.py)
             "started": started,
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "config_file": str(config.path),

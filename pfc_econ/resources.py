@@ -112,7 +112,7 @@ def describe_exhaustion(exc: BaseException, disks: list[Disk], inputs: int,
         if isinstance(error, duckdb.OutOfMemoryException) and "offload" not in first:
             return ResourceExhaustedError(
                 f"DuckDB ran out of memory{during} under [run] memory_limit = \"{memory_limit}\" ({first}); raise it in the "
-                f"study config, or set [run] threads = 1 so fewer buffers are held at once; no results were written")
+                f"study config, or lower [run] threads so fewer buffers are held at once; no results were written")
         named = FILE_NAMED.search(text)
         file = getattr(error, "filename", None) or (named["file"] if named else "")
         where = f" writing {BUILD_PART.sub('', str(file))}" if file else ""

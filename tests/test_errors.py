@@ -231,3 +231,18 @@ def test_temp_directory_takes_the_spill_into_a_folder_of_the_runs_own_and_remove
     path.write_text(path.read_text().replace("../scratch", "../nowhere"))
     with pytest.raises(ConfigError, match=r"\[run\] temp_directory = '../nowhere': no such folder"):
         load_config(path)
+
+
+def test_threads_by_default_are_the_cores_the_memory_limit_holds(tmp_path):
+    from pfc_econ.database import close_database, default_threads, memory_bytes, open_database
+    # measured at 20,000 families (pfc_econ/database.py): 16 threads ran out of memory reading the
+    # survey export under 2GB, 8 did not; so 2GB gives 6 threads at 300 MB each, 4GB 13
+    assert [default_threads(16, "2GB"), default_threads(16, "4GB"), default_threads(2, "2GB")] == [6, 13, 2]
+    assert default_threads(64, "100MB") == 1 and default_threads(12, None) == 12
+    assert memory_bytes("1.5GiB") == 1.5 * 2 ** 30 and memory_bytes("500 MB") == 5e8
+    con = open_database(tmp_path / "a.duckdb", {"threads": 0, "memory_limit": "300MB"})
+    assert con.execute("select current_setting('threads')").fetchone()[0] == 1
+    close_database(con, tmp_path / "a.duckdb")
+    con = open_database(tmp_path / "b.duckdb", {"threads": 3, "memory_limit": "300MB"})  # the user's choice
+    assert con.execute("select current_setting('threads')").fetchone()[0] == 3
+    close_database(con, tmp_path / "b.duckdb")
