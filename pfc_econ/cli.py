@@ -302,6 +302,11 @@ def main(argv: list[str] | None = None) -> int:
 def _user_error(exc: Exception) -> PfcError | None:
     """Errors from libraries that are a user's situation, not a bug: a locked database, a bad value."""
     import duckdb
+
+    from .resources import describe_exhaustion_elsewhere
+    exhausted = describe_exhaustion_elsewhere(exc)
+    if exhausted is not None:
+        return exhausted
     if isinstance(exc, duckdb.IOException):
         return describe_database_lock(exc)
     if isinstance(exc, ValueError):

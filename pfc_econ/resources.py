@@ -133,6 +133,19 @@ def describe_exhaustion(exc: BaseException, disks: list[Disk], inputs: int,
     return None
 
 
+def describe_exhaustion_elsewhere(exc: BaseException) -> ResourceExhaustedError | None:
+    """A full disk or DuckDB's memory limit outside a run (``cea``, ``init``, ``score``): one line."""
+    if not is_exhaustion(exc):
+        return None
+    text = str(exc)
+    if isinstance(exc, duckdb.OutOfMemoryException) and "offload" not in text.splitlines()[0]:
+        return ResourceExhaustedError(f"DuckDB ran out of memory ({text.splitlines()[0]}); nothing was written")
+    named = FILE_NAMED.search(text)
+    file = getattr(exc, "filename", None) or (named["file"] if named else "")
+    return ResourceExhaustedError(f"the disk is full{f' writing {file}' if file else ''}; nothing was written: "
+                                  f"free space there and run again")
+
+
 @contextmanager
 def exhaustion_named(disks: list[Disk], inputs: int, memory_limit: str) -> Iterator[None]:
     """Turn a full disk or DuckDB's memory limit inside the block into a ResourceExhaustedError."""

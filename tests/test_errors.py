@@ -247,3 +247,16 @@ def test_threads_by_default_are_the_cores_the_memory_limit_holds(tmp_path):
     con = open_database(tmp_path / "b.duckdb", {"threads": 3, "memory_limit": "300MB"})  # the user's choice
     assert con.execute("select current_setting('threads')").fetchone()[0] == 3
     close_database(con, tmp_path / "b.duckdb")
+
+
+def test_a_full_disk_outside_a_run_is_one_line(tmp_path, capsys, monkeypatch):
+    # pfc-econ cea (and init, score) write through the same atomic folders; a full disk there is
+    # the machine's situation too: one line, exit 1, not a traceback (injected into a command)
+    import errno
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "results" / "cea" / "report.html"))
+    monkeypatch.setattr("pfc_econ.unit_cost_library.list_unit_costs", full)
+    assert main(["unit-costs"]) == 1
+    assert capsys.readouterr().err == (f"pfc-econ: error: the disk is full writing {tmp_path}/results/cea/report.html; "
+                                       f"nothing was written: free space there and run again\n")
