@@ -66,7 +66,10 @@ def open_database(database: Path, run: dict[str, Any]) -> duckdb.DuckDBPyConnect
 
 def close_database(con: duckdb.DuckDBPyConnection, database: Path) -> None:
     """Close the connection and remove the spill folder the run made (never any other folder)."""
-    spill = Path(con.execute("select current_setting('temp_directory')").fetchone()[0])
+    try:
+        spill = Path(con.execute("select current_setting('temp_directory')").fetchone()[0])
+    except duckdb.Error:  # a connection a failure left unusable: its own folder, at least, goes
+        spill = Path(database).parent / SPILL_FOLDER
     con.close()
-    if spill.name == SPILL_FOLDER and spill.parent == Path(database).parent or spill.name.startswith(SPILL_PREFIX):
+    if (spill.name == SPILL_FOLDER and spill.parent == Path(database).parent) or spill.name.startswith(SPILL_PREFIX):
         shutil.rmtree(spill, ignore_errors=True)

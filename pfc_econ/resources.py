@@ -30,6 +30,7 @@ RESULTS_FACTOR = 7
 SPILL_FACTOR = 7
 DISK_FULL = (errno.ENOSPC, errno.EFBIG)
 DISK_FULL_TEXT = re.compile(r"No space left on device|File too large|Disk quota exceeded")
+WRITE_ERRORS = (duckdb.IOException, duckdb.TransactionException, duckdb.FatalException)
 # where DuckDB names the file it could not write; inside the build folder, named as in the results
 FILE_NAMED = re.compile(r'[Ff]ile \\?"(?P<file>[^"\\]+)')
 BUILD_PART = re.compile(r"^.*?/\.[^/]+\.build-\d+-[0-9a-f]+/")
@@ -93,7 +94,8 @@ def is_exhaustion(exc: BaseException) -> bool:
     """Whether ``exc`` is DuckDB's memory limit or a full disk (not a fault of the file being read)."""
     return (isinstance(exc, duckdb.OutOfMemoryException)
             or (isinstance(exc, OSError) and exc.errno in DISK_FULL)
-            or (isinstance(exc, duckdb.Error) and DISK_FULL_TEXT.search(str(exc)) is not None))
+            # (an I/O error or the commit it failed: a conversion error's text can quote a value)
+            or (isinstance(exc, WRITE_ERRORS) and DISK_FULL_TEXT.search(str(exc)) is not None))
 
 
 def describe_exhaustion(exc: BaseException, disks: list[Disk], inputs: int,

@@ -109,6 +109,9 @@ def test_a_full_disk_names_the_file_by_its_place_in_the_results(tmp_path):
     py = OSError(errno.ENOSPC, "No space left on device", f"{tmp_path}/.res.build-7-ab12/report/costs.png")
     assert "is full writing report/costs.png;" in str(describe_exhaustion(py, disks, 1, "2GB"))
     assert describe_exhaustion(duckdb.BinderException("no column x"), disks, 1, "2GB") is None
+    # a value quoted in a conversion error is data, never read as the disk's state
+    quoted = duckdb.ConversionException("Could not convert string 'No space left on device' to INT32")
+    assert describe_exhaustion(quoted, disks, 1, "2GB") is None
     assert describe_exhaustion(OSError(errno.EACCES, "Permission denied"), disks, 1, "2GB") is None
     # spilling into [run] temp_directory on another disk: the full disk named is that one
     scratch = [*disks, Disk(tmp_path / "scratch", 5_000_000, 588_000_000)]
