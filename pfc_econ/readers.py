@@ -105,8 +105,10 @@ def _header(path: Path, fmt: str, header_rows: int, sheet: str | None = None) ->
         return _survey_header(path, header_rows)
     if fmt == "csv":
         records, lines = _csv_records(path, 1)
-        if not records or not any(records[0]):
+        if not records:
             raise SourceReadError(f"{path.name}: the file is empty (no header row)")
+        if not any(records[0]):
+            raise SourceReadError(f"{path.name}: row 1 is blank; the first row must hold the column names")
         return records[0], lines
     if fmt == "parquet":
         con = duckdb.connect()
@@ -180,6 +182,8 @@ def _xlsx_batches(path: Path, sheet: str | None = None, header_only: bool = Fals
         header = next(rows, None)
         if header is None:
             raise SourceReadError(f"{path.name}: sheet {ws.title!r} is empty (no header row)")
+        if not any(_cell_text(v) for v in header):
+            raise SourceReadError(f"{path.name}: row 1 is blank; the first row must hold the column names")
         yield [_cell_text(v) or f"column_{i + 1}" for i, v in enumerate(header)]
         if header_only:
             return

@@ -254,6 +254,8 @@ STOPPING = {
     "csv_not_utf8": ("randomisation.csv", lambda t: "\x00\xff\xfe garbage".encode("latin-1"), 2,
                      r"randomisation.csv: not a UTF-8 text file \(is it really CSV\?\)"),
     "csv_empty_file": ("sau_log.csv", lambda t: "", 2, r"sau_log.csv: the file is empty \(no header row\)"),
+    "csv_blank_first_row": ("sau_log.csv", lambda t: "\n" + t, 2,
+                            r"sau_log.csv: row 1 is blank; the first row must hold the column names"),
     "survey_one_header_row": ("questionnaire.csv", lambda t: "\n".join(l for i, l in enumerate(t.splitlines())
                                                                        if i not in (1, 2)) + "\n", 2,
                               r"questionnaire.csv: row 3 should hold the platform's import ids.*"),

@@ -257,6 +257,20 @@ def test_xlsx_blank_first_sheet_is_passed_over(make_study, run_study):
         ("N1", 2), ("N2", 3)]
 
 
+def test_xlsx_whose_first_row_is_blank_says_so(make_study, tmp_path, capsys):
+    # (before: "required column 'record_id' is missing", true but not where to look)
+    from openpyxl import load_workbook
+    config = make_study()
+    _workbook(config.parent / "nspcc_activity.xlsx", {"extract": NSPCC})
+    wb = load_workbook(config.parent / "nspcc_activity.xlsx")
+    wb.active.insert_rows(1)
+    wb.save(config.parent / "nspcc_activity.xlsx")
+    _use_xlsx(config)
+    assert main(["run", "--config", str(config), "--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err == ("pfc-econ: error: nspcc_activity.xlsx: row 1 is blank; the first row must "
+                                       "hold the column names\n")
+
+
 def test_xlsx_that_is_not_a_workbook_is_unreadable(make_study, tmp_path, capsys):
     config = make_study()
     with zipfile.ZipFile(config.parent / "nspcc_activity.xlsx", "w") as zf:
