@@ -25,7 +25,10 @@ SOURCE_ARMS = {"randomisation": ARMS, "questionnaire": ARMS, "nspcc_activity": (
 FORMATS = ("csv", "survey_csv", "sav", "xlsx", "parquet", "folder")
 EXTENSION_FORMATS = {".csv": "csv", ".sav": "sav", ".xlsx": "xlsx", ".parquet": "parquet"}
 PRICE_YEAR = re.compile(r"^\d{4}/\d{2}$")
-MEMORY_SIZE = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)$", re.IGNORECASE)
+MEMORY_SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)$", re.IGNORECASE)
+# DuckDB's units: KB is 1000 bytes, KiB 1024
+SIZE_UNITS = {"B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12,
+              "KIB": 2 ** 10, "MIB": 2 ** 20, "GIB": 2 ** 30, "TIB": 2 ** 40}
 DEFAULT_MEMORY_LIMIT = "2GB"
 
 # section -> key -> (type, default). Defaults of None mean "required" only where noted in validate.
@@ -335,6 +338,12 @@ def _source(name: str, table: dict, base: Path) -> SourceConfig:
     if (fmt == "folder") != wants_folder:
         raise ConfigError(f"[{section}] format = {fmt!r}: this source is read from {reads}")
     return SourceConfig(name, resolved, fmt, True, values["sheet"], arms=arms)
+
+
+def memory_bytes(size: str) -> float:
+    """A memory_limit as bytes: '2GB' -> 2e9, '500MiB' -> 524288000."""
+    found = MEMORY_SIZE.match(size.strip())
+    return float(found[1]) * SIZE_UNITS[found[2].upper()]
 
 
 def load_config(path: str | Path) -> StudyConfig:

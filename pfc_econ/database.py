@@ -13,7 +13,6 @@ that folder, after a failed run too; nothing else in ``temp_directory`` is touch
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import shutil
 from pathlib import Path
@@ -21,11 +20,11 @@ from typing import Any
 
 import duckdb
 
+from .config import memory_bytes
+
 SPILL_FOLDER = "duckdb_spill"
 SPILL_PREFIX = "pfc-econ-spill-"
 MEMORY_PER_THREAD = 300e6
-UNITS = {"B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12,
-         "KIB": 2 ** 10, "MIB": 2 ** 20, "GIB": 2 ** 30, "TIB": 2 ** 40}
 
 
 def spill_folder(database: Path, run: dict[str, Any]) -> Path:
@@ -44,12 +43,6 @@ def default_threads(cores: int, memory_limit: str | None) -> int:
     if not memory_limit:
         return cores
     return max(1, min(cores, int(memory_bytes(memory_limit) // MEMORY_PER_THREAD)))
-
-
-def memory_bytes(size: str) -> float:
-    """'2GB' -> 2e9, '500MiB' -> 524288000 (DuckDB's units: KB is 1000 bytes, KiB 1024)."""
-    number, unit = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*", size).groups()
-    return float(number) * UNITS[unit.upper()]
 
 
 def open_database(database: Path, run: dict[str, Any]) -> duckdb.DuckDBPyConnection:

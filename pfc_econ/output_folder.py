@@ -32,7 +32,8 @@ from typing import Iterator
 from . import __version__
 from .errors import OutputFolderError
 
-MARKERS = {"results": ".pfc-econ-results", "cea": ".pfc-econ-cea"}
+# synth marks its folders too (pfc_econ/synth: it writes in place, without a build folder)
+MARKERS = {"results": ".pfc-econ-results", "cea": ".pfc-econ-cea", "synth": ".pfc-econ-synth"}
 WHAT = {"results": "pfc-econ results folder", "cea": "pfc-econ cea folder"}
 # what a results folder written before markers existed holds (pfc-econ 0.x): recognised as ours
 LEGACY_ENTRIES = {"results": frozenset({"pfc.duckdb", "manifest.json", "exports", "report", "docs", "cea"}),

@@ -54,12 +54,17 @@ def gigabytes(n: int) -> str:
     return f"{n / 1e9:.1f} GB" if n >= 1e8 else f"{n / 1e6:.0f} MB" if n >= 1e6 else f"{n / 1e3:.0f} kB"
 
 
-def free_bytes(folder: Path) -> int:
-    """Free space on the disk that holds ``folder`` (or its nearest existing parent)."""
+def _existing(folder: Path) -> Path:
+    """``folder``, or its nearest parent that exists (a results folder may not exist yet)."""
     folder = Path(folder).absolute()
     while not folder.exists():
         folder = folder.parent
-    return shutil.disk_usage(folder).free
+    return folder
+
+
+def free_bytes(folder: Path) -> int:
+    """Free space on the disk that holds ``folder`` (or its nearest existing parent)."""
+    return shutil.disk_usage(_existing(folder)).free
 
 
 def input_bytes(files: list[Path]) -> int:
@@ -70,17 +75,11 @@ def input_bytes(files: list[Path]) -> int:
 def run_disks(out_dir: Path, temp_directory: str, inputs: int) -> list[Disk]:
     """The results folder's disk, and the spill folder's when it is another disk."""
     results = Path(out_dir).absolute().parent
-    if not temp_directory or _device(results) == _device(Path(temp_directory)):
+    if not temp_directory or os.stat(_existing(results)).st_dev == os.stat(_existing(temp_directory)).st_dev:
         return [Disk(results, free_bytes(results), (RESULTS_FACTOR + SPILL_FACTOR) * inputs)]
     spill = Path(temp_directory)
     return [Disk(results, free_bytes(results), RESULTS_FACTOR * inputs),
             Disk(spill, free_bytes(spill), SPILL_FACTOR * inputs)]
-
-
-def _device(folder: Path) -> int:
-    while not folder.exists():
-        folder = folder.parent
-    return os.stat(folder).st_dev
 
 
 def disk_warnings(disks: list[Disk], inputs: int) -> list[str]:
@@ -88,6 +87,12 @@ def disk_warnings(disks: list[Disk], inputs: int) -> list[str]:
     return [f"  warning      {gigabytes(d.free)} free on the disk of {d.folder}; a run of {gigabytes(inputs)} of "
             f"input files may need about {gigabytes(d.need)} there (docs/scale.md \"Disk\")"
             for d in disks if d.free < d.need]
+
+
+def _file_named(error: BaseException) -> str:
+    """The file an OSError or a DuckDB error names (DuckDB quotes it, JSON-escaped in an async write)."""
+    named = FILE_NAMED.search(str(error))
+    return getattr(error, "filename", None) or (named["file"] if named else "")
 
 
 def is_exhaustion(exc: BaseException) -> bool:
@@ -115,8 +120,7 @@ def describe_exhaustion(exc: BaseException, disks: list[Disk], inputs: int,
             return ResourceExhaustedError(
                 f"DuckDB ran out of memory{during} under [run] memory_limit = \"{memory_limit}\" ({first}); raise it in the "
                 f"study config, or lower [run] threads so fewer buffers are held at once; no results were written")
-        named = FILE_NAMED.search(text)
-        file = getattr(error, "filename", None) or (named["file"] if named else "")
+        file = _file_named(error)
         where = f" writing {BUILD_PART.sub('', str(file))}" if file else ""
         if isinstance(error, duckdb.OutOfMemoryException):
             disk, where = disks[-1], f" (DuckDB could not spill beyond the memory limit: {first})"
@@ -142,8 +146,7 @@ def describe_exhaustion_elsewhere(exc: BaseException) -> ResourceExhaustedError 
     text = str(exc)
     if isinstance(exc, duckdb.OutOfMemoryException) and "offload" not in text.splitlines()[0]:
         return ResourceExhaustedError(f"DuckDB ran out of memory ({text.splitlines()[0]}); nothing was written")
-    named = FILE_NAMED.search(text)
-    file = getattr(exc, "filename", None) or (named["file"] if named else "")
+    file = _file_named(exc)
     return ResourceExhaustedError(f"the disk is full{f' writing {file}' if file else ''}; nothing was written: "
                                   f"free space there and run again")
 

@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from . import feasibility, plants, providers, questionnaire, trial
 from ..errors import OutputFolderError
+from ..output_folder import MARKERS, read_marker
 from ..progress import detail, stage
 from .layout import questionnaire_layout
 from .spine import Families
@@ -29,7 +30,7 @@ __all__ = ["SCENARIOS", "SynthResult", "generate_scenario", "questionnaire_layou
 
 SCENARIOS = ("feasibility", "trial")
 CHUNK_FAMILIES = 5000
-SYNTH_MARKER = ".pfc-econ-synth"
+SYNTH_MARKER = MARKERS["synth"]
 STREAM_SPINE, STREAM_QUESTIONNAIRE, STREAM_NSPCC, STREAM_SAU, STREAM_PLANTS = range(5)
 
 
@@ -99,12 +100,12 @@ def _claim_folder(out_dir: Path, names: list[str]) -> None:
     half-way is still recognised as synth's."""
     if out_dir.is_symlink() or (out_dir.exists() and not out_dir.is_dir()):
         raise OutputFolderError(f"refusing to write synthetic data to {out_dir}: it exists and is not a folder")
-    marker = out_dir / SYNTH_MARKER
     ours: set[str] = set()
     if out_dir.exists():
-        try:
-            ours = set(json.loads(marker.read_text(encoding="utf-8")).get("entries", []))
-        except (OSError, ValueError, AttributeError):
+        marker = read_marker(out_dir, "synth")
+        if marker is not None:
+            ours = set(marker.get("entries", []))
+        else:
             present = sorted(p.name for p in out_dir.iterdir())
             if present:
                 raise OutputFolderError(
@@ -114,8 +115,8 @@ def _claim_folder(out_dir: Path, names: list[str]) -> None:
     if clash:
         raise OutputFolderError(f"refusing to replace {out_dir / clash[0]}: pfc-econ synth did not write it")
     out_dir.mkdir(parents=True, exist_ok=True)
-    marker.write_text(json.dumps({"kind": "synth", "entries": sorted(ours | set(names))}, indent=2) + "\n",
-                      encoding="utf-8")
+    (out_dir / SYNTH_MARKER).write_text(json.dumps({"kind": "synth", "entries": sorted(ours | set(names))}, indent=2)
+                                        + "\n", encoding="utf-8")
 
 
 def generate_scenario(scenario: str, out_dir: Path, families: int | None = None,
