@@ -7,11 +7,16 @@ study config's ``[run] memory_limit`` (default 2GB, validated in pfc_econ/config
 more threads than that limit holds (``default_threads``) unless ``[run] threads`` says, and spills
 into a folder of its own: inside the build folder, or, with ``[run] temp_directory`` (a scratch
 disk), a new ``pfc-econ-spill-<pid>-<token>`` folder inside that one. Closing the database removes
-that folder, after a failed run too; nothing else in ``temp_directory`` is touched.
+that folder, after a failed run too. A run that is killed outright (SIGKILL, the kernel's
+out-of-memory killer) cannot: its folder, tens of GB at 1,000,000 families, would stay. So the
+folder holds a lock file, locked (``fcntl.flock``) for as long as its run lives; the next run into
+the same ``temp_directory`` removes a folder whose lock is free (``remove_abandoned_spills``). A
+folder without that lock file, and anything else in ``temp_directory``, is never touched.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 import shutil
@@ -24,14 +29,52 @@ from .config import memory_bytes
 
 SPILL_FOLDER = "duckdb_spill"
 SPILL_PREFIX = "pfc-econ-spill-"
+SPILL_LOCK = ".pfc-econ-spill.lock"  # in a temp_directory spill folder, locked while its run lives
 MEMORY_PER_THREAD = 300e6
+_SPILL_LOCKS: dict[str, tuple[Path, int]] = {}  # database -> its spill folder, descriptor of the locked lock file
 
 
 def spill_folder(database: Path, run: dict[str, Any]) -> Path:
-    """Where this run's DuckDB spills: a folder only this run uses (DuckDB makes it when it first spills)."""
-    if run.get("temp_directory"):
-        return Path(run["temp_directory"]) / f"{SPILL_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
-    return Path(database).parent / SPILL_FOLDER
+    """Where this run's DuckDB spills: a folder only this run uses. In ``temp_directory`` it is made
+    here, with its lock file locked; in the build folder DuckDB makes it when it first spills."""
+    if not run.get("temp_directory"):
+        return Path(database).parent / SPILL_FOLDER
+    folder = Path(run["temp_directory"]) / f"{SPILL_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+    folder.mkdir()
+    # locked under another name, then renamed: a run looking for abandoned folders never sees the
+    # lock file before it is locked
+    pending = folder / f"{SPILL_LOCK}.pending"
+    fd = os.open(pending, os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    os.rename(pending, folder / SPILL_LOCK)
+    _SPILL_LOCKS[str(database)] = (folder, fd)
+    return folder
+
+
+def remove_abandoned_spills(temp_directory: str | None) -> list[tuple[Path, int]]:
+    """Remove the spill folders in ``temp_directory`` whose run is dead (their lock is free), and
+    return each with the bytes it held. Only folders named and locked as this module makes them."""
+    if not temp_directory:
+        return []
+    removed = []
+    for folder in sorted(Path(temp_directory).glob(f"{SPILL_PREFIX}*")):
+        lock = folder / SPILL_LOCK
+        if folder.is_symlink() or not folder.is_dir() or lock.is_symlink() or not lock.is_file():
+            continue
+        try:
+            fd = os.open(lock, os.O_RDWR)
+        except OSError:  # removed by its run as it ended
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # its run is alive
+            os.close(fd)
+            continue
+        size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+        shutil.rmtree(folder, ignore_errors=True)
+        os.close(fd)
+        removed.append((folder, size))
+    return removed
 
 
 def default_threads(cores: int, memory_limit: str | None) -> int:
@@ -48,7 +91,11 @@ def default_threads(cores: int, memory_limit: str | None) -> int:
 def open_database(database: Path, run: dict[str, Any]) -> duckdb.DuckDBPyConnection:
     """Connect to ``database`` with the run's threads, memory limit and spill folder."""
     spill = spill_folder(database, run)
-    con = duckdb.connect(str(database))
+    try:
+        con = duckdb.connect(str(database))
+    except BaseException:
+        _release_spill(database)
+        raise
     if run.get("memory_limit"):
         con.execute(f"set memory_limit = '{run['memory_limit']}'")
     cores = int(con.execute("select current_setting('threads')").fetchone()[0])  # DuckDB's default: every core
@@ -58,11 +105,16 @@ def open_database(database: Path, run: dict[str, Any]) -> duckdb.DuckDBPyConnect
 
 
 def close_database(con: duckdb.DuckDBPyConnection, database: Path) -> None:
-    """Close the connection and remove the spill folder the run made (never any other folder)."""
-    try:
-        spill = Path(con.execute("select current_setting('temp_directory')").fetchone()[0])
-    except duckdb.Error:  # a connection a failure left unusable: its own folder, at least, goes
-        spill = Path(database).parent / SPILL_FOLDER
+    """Close the connection to a build folder's ``database`` and remove the spill folder the run
+    made (never any other folder)."""
     con.close()
-    if (spill.name == SPILL_FOLDER and spill.parent == Path(database).parent) or spill.name.startswith(SPILL_PREFIX):
-        shutil.rmtree(spill, ignore_errors=True)
+    shutil.rmtree(Path(database).parent / SPILL_FOLDER, ignore_errors=True)
+    _release_spill(database)
+
+
+def _release_spill(database: Path) -> None:
+    """Remove the temp_directory spill folder made for ``database``, then unlock it."""
+    if str(database) in _SPILL_LOCKS:
+        folder, fd = _SPILL_LOCKS.pop(str(database))
+        shutil.rmtree(folder, ignore_errors=True)
+        os.close(fd)  # released only once the folder is gone

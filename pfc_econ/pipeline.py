@@ -22,7 +22,7 @@ from .audit_figures import draw_audit_figures
 from .checks import build_check_sql
 from .config import StudyConfig
 from .contracts import SOURCE_ORDER, contract_rows, load_contracts
-from .database import close_database, open_database
+from .database import close_database, open_database, remove_abandoned_spills
 from .docs import apply_comments, render_data_dictionary
 from .errors import ConfigError
 from .identifiers import MASKED_SOURCES, mask_identifier_values, stored_column_types
@@ -34,7 +34,7 @@ from .progress import stage
 from .paths import IS_PACKAGED, ROOT
 from .readers import create_empty_raw, q, read_table
 from .reference_data import load_reference_data
-from .resources import disk_warnings, exhaustion_named, input_bytes, run_disks
+from .resources import disk_warnings, exhaustion_named, gigabytes, input_bytes, run_disks
 from .staged_reuse import STAGED_LAYERS, copy_staged, find_reusable, staging_key
 
 @dataclass(frozen=True)
@@ -225,6 +225,8 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
     out_dir = Path(out_dir).absolute()
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     inputs_size = input_bytes(list(_input_files(config).values()))
+    for folder, size in remove_abandoned_spills(config.run["temp_directory"]):
+        say(f"removed {folder} ({gigabytes(size)}): the spill folder of a run that was killed before it could")
     disks = run_disks(out_dir, config.run["temp_directory"], inputs_size)
     for warning in disk_warnings(disks, inputs_size):
         say(warning)

@@ -237,6 +237,39 @@ def test_temp_directory_takes_the_spill_into_a_folder_of_the_runs_own_and_remove
         load_config(path)
 
 
+def test_a_killed_runs_spill_folder_is_removed_by_the_next_run_and_nothing_else(make_study, tmp_path, capsys):
+    import subprocess
+    import sys
+
+    from pfc_econ.database import SPILL_LOCK, close_database, open_database
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    # a run killed outright (SIGKILL: nothing of it runs after) while its DuckDB had spilled 5 MB
+    killed = subprocess.run([sys.executable, "-c", (
+        "import os, signal, sys\n"
+        "from pathlib import Path\n"
+        "from pfc_econ.database import open_database\n"
+        "con = open_database(Path(sys.argv[1]) / 'pfc.duckdb', {'temp_directory': sys.argv[2]})\n"
+        "folder = Path(con.execute(\"select current_setting('temp_directory')\").fetchone()[0])\n"
+        "(folder / 'duckdb_temp_storage_S32K-0.tmp').write_bytes(bytes(5_000_000))\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"), str(tmp_path), str(scratch)])
+    assert killed.returncode == -9
+    (abandoned,) = scratch.iterdir()
+    assert (abandoned / SPILL_LOCK).is_file()
+    # a live run's folder (locked by this process), a folder without the lock file, another file
+    live = open_database(tmp_path / "live.duckdb", {"temp_directory": str(scratch)})
+    (scratch / "pfc-econ-spill-1-unlocked").mkdir()
+    (scratch / "someone_elses.tmp").write_text("keep")
+    kept = sorted(p.name for p in scratch.iterdir() if p != abandoned)
+    path = make_study(extra_toml='\n[run]\ntemp_directory = "../scratch"\n')
+    assert main(["run", "--config", str(path), "--out", str(tmp_path / "results")]) == 0
+    said = capsys.readouterr()
+    assert f"removed {abandoned} (5 MB): the spill folder of a run that was killed" in said.out + said.err
+    assert sorted(p.name for p in scratch.iterdir()) == kept
+    close_database(live, tmp_path / "live.duckdb")
+    assert sorted(p.name for p in scratch.iterdir()) == ["pfc-econ-spill-1-unlocked", "someone_elses.tmp"]
+
+
 def test_threads_by_default_are_the_cores_the_memory_limit_holds(tmp_path):
     from pfc_econ.database import close_database, default_threads, memory_bytes, open_database
     # measured at 20,000 families (pfc_econ/database.py): 16 threads ran out of memory reading the
