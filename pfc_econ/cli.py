@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from .errors import PfcError, UnreadableFileError, describe_database_lock
+from .output_folder import PUBLISHED, PUBLISHING
 from .paths import DATA_DIR
 
 SCORE_INSTRUMENTS = ["ghq12", "icecap_a", "bcap", "pedsql", "sdq", "chu9d"]
@@ -263,6 +264,8 @@ STOPPED_BY: list[int] = []  # the signals received; DuckDB turns one inside a qu
 
 def _stop(signum, frame):
     STOPPED_BY.append(signum)
+    if PUBLISHING:  # results moving into place: let the renames finish; main() reports the stop after
+        return
     raise KeyboardInterrupt if signum == signal.SIGINT else Terminated
 
 
@@ -275,8 +278,12 @@ def main(argv: list[str] | None = None) -> int:
     is_main = threading.current_thread() is threading.main_thread()
     previous = {s: signal.signal(s, _stop) for s in (signal.SIGINT, signal.SIGTERM)} if is_main else {}
     STOPPED_BY.clear()
+    PUBLISHED.clear()
     try:
-        return args.func(args)
+        code = args.func(args)
+        if STOPPED_BY:  # a signal that came while results were being published
+            raise KeyboardInterrupt if STOPPED_BY[-1] == signal.SIGINT else Terminated
+        return code
     except BrokenPipeError:  # e.g. `pfc-econ unit-costs | head`: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
@@ -285,7 +292,8 @@ def main(argv: list[str] | None = None) -> int:
         if STOPPED_BY or isinstance(exc, (KeyboardInterrupt, Terminated)):
             signum = STOPPED_BY[-1] if STOPPED_BY else signal.SIGINT
             how = "interrupted" if signum == signal.SIGINT else "stopped by SIGTERM"
-            print(f"pfc-econ: {how}; no results were written", file=sys.stderr)
+            written = f" after {PUBLISHED[-1]} was written in full" if PUBLISHED else "; no results were written"
+            print(f"pfc-econ: {how}{written}", file=sys.stderr)
             return 128 + signum
         if getattr(args, "debug", False):
             raise

@@ -10,7 +10,10 @@ A run holds a lock on its target for its whole length (``.NAME.lock`` beside the
 folder unique to the run (``.NAME.build-<pid>-<token>`` beside the target). Only when the run
 succeeds are its entries moved into place: each entry the previous run wrote is replaced, and
 everything else in the folder (``cea/``, a user's notes) stays where it is, untouched. A failed
-run removes its own build folder and nothing else.
+run removes its own build folder and nothing else. The CLI's Ctrl-C and SIGTERM handler waits
+while the entries move (``PUBLISHING``; a few renames), so a stopped run leaves the folder as it
+was or wholly replaced, never the previous entries set aside and the new ones not yet in place;
+``PUBLISHED`` says which.
 
 ``pfc-econ cea`` writes ``RESULTS/cea`` the same way (marker ``.pfc-econ-cea``), under the
 results folder's lock, so ``run`` and ``cea`` never delete each other's files.
@@ -38,6 +41,8 @@ WHAT = {"results": "pfc-econ results folder", "cea": "pfc-econ cea folder"}
 # what a results folder written before markers existed holds (pfc-econ 0.x): recognised as ours
 LEGACY_ENTRIES = {"results": frozenset({"pfc.duckdb", "manifest.json", "exports", "report", "docs", "cea"}),
                   "cea": frozenset()}
+PUBLISHING: list[Path] = []  # the folder being published now: a signal handler must not raise
+PUBLISHED: list[Path] = []  # the folders published in this process, so a stop after them says so
 
 
 @dataclass
@@ -149,6 +154,15 @@ def _remove_stale_builds(target: Path, kind: str) -> None:
 
 
 def _publish(build: OutputBuild, previous: dict | None) -> None:
+    PUBLISHING.append(build.target)
+    try:
+        _move_into_place(build, previous)
+    finally:
+        PUBLISHING.pop()
+    PUBLISHED.append(build.target)
+
+
+def _move_into_place(build: OutputBuild, previous: dict | None) -> None:
     """Move the build's entries into the target; keep every entry the previous run did not write."""
     target, entries = build.target, sorted(p.name for p in build.path.iterdir() if p.name != ".pfc-econ-build")
     marker = {"kind": build.kind, "pfc_econ_version": __version__, "entries": entries}  # no time: runs compare byte for byte

@@ -187,6 +187,38 @@ def test_sigterm_stops_a_run_in_one_line_and_removes_its_build(make_study, tmp_p
     assert sorted(p.name for p in tmp_path.iterdir()) == ["study"]
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is POSIX")
+def test_a_stop_while_results_move_into_place_waits_for_the_renames(make_study, tmp_path, capsys, monkeypatch):
+    # SIGTERM after the previous results were set aside and before the new ones were all in place
+    # would have left the folder without either (the build folder, holding both, is removed)
+    import json
+    import os
+    import signal
+
+    from pfc_econ.output_folder import MARKERS
+    path = make_study()
+    results = tmp_path / "results"
+    assert main(["run", "--config", str(path), "--out", str(results)]) == 0
+    first = json.loads((results / MARKERS["results"]).read_text())["entries"]
+    renames = []
+    original = Path.rename
+
+    def rename(self, target):
+        renames.append(self)
+        if len(renames) == 3:
+            os.kill(os.getpid(), signal.SIGTERM)  # the handler runs before the next rename
+        return original(self, target)
+
+    monkeypatch.setattr(Path, "rename", rename)
+    assert main(["run", "--config", str(path), "--out", str(results)]) == 128 + signal.SIGTERM
+    monkeypatch.undo()
+    assert len(renames) > 3
+    assert capsys.readouterr().err.endswith(f"pfc-econ: stopped by SIGTERM after {results} was written in full\n")
+    assert sorted(p.name for p in results.iterdir()) == sorted([*first, MARKERS["results"]])
+    assert (results / "pfc.duckdb").is_file() and (results / "exports" / "fct_family_costs.parquet").is_file()
+    assert not [p.name for p in tmp_path.iterdir() if ".build-" in p.name]
+
+
 def test_a_folder_where_a_file_belongs_is_a_config_error_naming_the_key(make_study, tmp_path, capsys):
     path = make_study()
     (path.parent / "sau_log.csv").unlink()
