@@ -38,7 +38,7 @@ from .errors import PfcError, SourceReadError
 from .identifiers import mask_identifier_values, stored_column_types
 from .models import run_macros
 from .paths import SQL_DIR, UNIT_COSTS_DIR
-from .readers import _header, read_table
+from .readers import _header, read_table, sql_str
 
 CHECKABLE = ("randomisation", "questionnaire", "nspcc_activity", "sau_log")
 EXPECTED_ARM = {"nspcc_activity": "IPS", "sau_log": "SAU"}
@@ -203,8 +203,18 @@ def _completeness(con, table: TableContract) -> list[dict]:
     return [dict(zip(("field", "is_required", "n_rows", "n_blank", "share_blank"), r)) for r in rows]
 
 
+def _library(config: str | Path | None, unit_costs_dir: Path | None) -> Path:
+    """The unit-cost library the extract's codes are looked up in: the one given, else the study
+    config's ([sources.unit_costs], a study's own copy), else the shipped one."""
+    if unit_costs_dir is not None:
+        return Path(unit_costs_dir)
+    return load_config(Path(config)).sources["unit_costs"].path if config else UNIT_COSTS_DIR
+
+
 def _unmapped_codes(con, source: str, unit_costs_dir: Path) -> list[Finding]:
-    """Codes in the extract with no row in code_map.csv, or none with a base unit cost."""
+    """Codes in the extract with no row in code_map.csv, or none with a base unit cost. A code the
+    code map keeps without a unit cost on purpose (priority_group not_costed: reported, never costed,
+    as the run does) is not one."""
     codes = {
         "nspcc_activity": """select case when activity_type = 'direct_support' then 'direct_support:' || support_type
                                     else staff_role end as code from chk_nspcc_activity""",
@@ -222,18 +232,20 @@ def _unmapped_codes(con, source: str, unit_costs_dir: Path) -> list[Finding]:
     code_map, unit_costs = unit_costs_dir / "code_map.csv", unit_costs_dir / "unit_costs.csv"
     rows = con.execute(f"""
         with seen as (select code, count(*) as n from ({codes}) where code is not null group by code),
-        mapped as (select source_code, unit_cost_code from read_csv('{code_map}', all_varchar=true)
-                   where source = '{source}'),
-        costed as (select distinct unit_cost_code from read_csv('{unit_costs}', all_varchar=true)
+        mapped as (select source_code, unit_cost_code, priority_group
+                   from read_csv({sql_str(str(code_map))}, all_varchar=true) where source = {sql_str(source)}),
+        costed as (select distinct unit_cost_code from read_csv({sql_str(str(unit_costs))}, all_varchar=true)
                    where variant = 'base')
-        select s.code, s.n, m.unit_cost_code is null as is_unmapped
+        select s.code, s.n, m.source_code is null as is_unmapped, m.unit_cost_code is null as has_no_code
         from seen as s left join mapped as m on m.source_code = s.code
-        where m.unit_cost_code is null or m.unit_cost_code not in (select unit_cost_code from costed)
+        where m.priority_group is distinct from 'not_costed'
+          and (m.unit_cost_code is null or m.unit_cost_code not in (select unit_cost_code from costed))
         order by s.code""").fetchall()
-    return [Finding("no_unit_cost", "warning", "code",
-                    f"code {code!r} ({n} record(s)) " + ("has no row in unit_costs/code_map.csv" if unmapped
-                                                         else "maps to a unit cost code with no base unit cost"),
-                    n, (code,)) for code, n, unmapped in rows]
+    problems = {(True, True): "has no row in unit_costs/code_map.csv",
+                (False, True): "has a row in unit_costs/code_map.csv with no unit_cost_code",
+                (False, False): "maps to a unit cost code with no base unit cost"}
+    return [Finding("no_unit_cost", "warning", "code", f"code {code!r} ({n} record(s)) {problems[unmapped, no_code]}",
+                    n, (code,)) for code, n, unmapped, no_code in rows]
 
 
 def _duplicate_content(con, table: TableContract) -> list[Finding]:
@@ -249,7 +261,7 @@ def _duplicate_content(con, table: TableContract) -> list[Finding]:
 
 
 def check_extract(source: str, path: str | Path, config: str | Path | None = None,
-                  unit_costs_dir: Path = UNIT_COSTS_DIR) -> ExtractReport:
+                  unit_costs_dir: Path | None = None) -> ExtractReport:
     """Check one incoming extract of ``source`` against its contract and the randomisation list."""
     if source not in CHECKABLE:
         raise PfcError(f"source {source!r}: expected one of {', '.join(CHECKABLE)}")
@@ -299,7 +311,7 @@ def check_extract(source: str, path: str | Path, config: str | Path | None = Non
                     "(pass --config with the study config whose randomisation list this extract must cover)")
             notes.append(note)
             findings.append(Finding("coverage_not_checked", "warning", "family_id", note))
-        findings += _unmapped_codes(con, source, unit_costs_dir)
+        findings += _unmapped_codes(con, source, _library(config, unit_costs_dir))
         completeness = _completeness(con, relaxed)
     finally:
         con.close()

@@ -170,3 +170,33 @@ def test_sau_status_entries_are_checked_for_a_unit_cost(tmp_path, make_study):
     found = [f for f in check_extract("sau_log", path, config=study, unit_costs_dir=library).findings
              if f.check == "no_unit_cost"]
     assert [f.message for f in found] == ["code 'placement_kinship' (1 record(s)) has no row in unit_costs/code_map.csv"]
+
+
+def test_codes_are_looked_up_in_the_study_library_and_a_code_kept_uncosted_is_not_reported(tmp_path, make_study):
+    # unit_costs/code_map.csv keeps questionnaire ips_team without a unit cost on purpose (priority
+    # group not_costed: the NSPCC log costs IPS delivery); the check said it "has no row in
+    # code_map.csv". A study's own library (pfc-econ init copies it) is the one its extracts are
+    # checked against, not the shipped one.
+    import shutil
+
+    from conftest import QUESTIONNAIRE, questionnaire_columns, response, write_survey
+    from pfc_econ.paths import UNIT_COSTS_DIR
+    identifiers = {"IPAddress", "RecipientLastName", "RecipientFirstName", "RecipientEmail", "LocationLatitude",
+                   "LocationLongitude"}
+    rows = QUESTIONNAIRE + [response("R_b002t2", "PFC-B-002", "T2", "2023-11-25", su_ips_team_any="1",
+                                     su_ips_team_contacts="6", su_gp_surgery_any="1", su_gp_surgery_contacts="1")]
+    path = write_survey(tmp_path / "survey.csv", rows, [c for c in questionnaire_columns() if c not in identifiers])
+
+    def reported(**kwargs):
+        return [f.message for f in check_extract("questionnaire", path, **kwargs).findings if f.check == "no_unit_cost"]
+
+    assert reported(config=make_study()) == []
+    library = tmp_path / "study" / "unit_costs"
+    shutil.copytree(UNIT_COSTS_DIR, library, ignore=shutil.ignore_patterns("versions"))
+    code_map = library / "code_map.csv"
+    code_map.write_text(code_map.read_text(encoding="utf-8").replace(
+        "questionnaire,gp_surgery,contacts,gp_consultation,", "questionnaire,gp_surgery,contacts,,"), encoding="utf-8")
+    assert "questionnaire,gp_surgery,contacts,," in code_map.read_text(encoding="utf-8")
+    study = make_study(extra_toml=f'\n[sources.unit_costs]\npath = "{library}"\n')
+    assert reported(config=study) == [
+        "code 'gp_surgery' (2 record(s)) has a row in unit_costs/code_map.csv with no unit_cost_code"]
