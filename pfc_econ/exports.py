@@ -52,8 +52,7 @@ ORDER_KEYS = {"fct_resource_use": ("source", "source_record_id"),
               "fct_family_costs": ("family_id", "period", "perspective"),
               "fct_family_cost_breakdown": ("family_id", "period", "perspective", "category", "source")}
 # Written by their model already sorted by their ORDER_KEYS (its last clause), and scanned back in that
-# order while DuckDB keeps insertion order (``preserve_insertion_order``, on by default; DuckDB
-# documentation, "Order Preservation": COPY and FROM a single table keep the row order), so the export
+# order while DuckDB keeps insertion order (``preserve_insertion_order``, on by default), so the export
 # does not sort them again: the sort of 50 stored columns was most of fct_resource_use's export
 # (20,000 families: 13.2 s sorted from the table, 2.5 s read in order; the sort in the model adds 1 s).
 STORED_IN_ORDER = frozenset({"fct_resource_use"})

@@ -2,7 +2,6 @@
 -- (the selected variant, site-adjusted), cost = quantity × code-map multiplier × unit cost, and
 -- is_selected, set by the source priority so that no item is counted twice. An item without a cost
 -- (unmapped code, no unit cost, no index path, unknown quantity) has a null cost and a cost_problem.
--- Rows are stored in the order of source, source_record_id, the order of its export.
 -- upstream: int_resource_use, stg_code_map, int_unit_costs_inflated, stg_inflation_indices, dim_family, run_settings,
 -- stg_questionnaire, stg_nspcc_activity, stg_sau_log
 -- Two passes over int_resource_use (a view), so that no copy of the items is kept: first the
