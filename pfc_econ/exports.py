@@ -9,8 +9,7 @@
 - `fct_cea_input.dta`, the family-level analysis table for Stata (format 118, Stata 14 or later).
 - Rows are in a fixed order (``order by all``), so identical inputs give identical files; a table
   with a unique key (``ORDER_KEYS``) is sorted by that key alone, the same total order at a
-  fraction of the cost (`fct_resource_use`: 50 columns, millions of rows); a table its model
-  already wrote in that order (``STORED_IN_ORDER``) is read as stored, not sorted again.
+  fraction of the cost (`fct_resource_use`: 50 columns, millions of rows).
 - Money (a numeric column named ``*_gbp``) is rounded to pence; every other floating-point
   column to 12 significant digits, which removes binary noise (0.6910000000000001 is 0.691)
   and keeps far more precision than any input has.
@@ -51,11 +50,6 @@ FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
 ORDER_KEYS = {"fct_resource_use": ("source", "source_record_id"),
               "fct_family_costs": ("family_id", "period", "perspective"),
               "fct_family_cost_breakdown": ("family_id", "period", "perspective", "category", "source")}
-# Written by their model already sorted by their ORDER_KEYS (its last clause), and scanned back in that
-# order while DuckDB keeps insertion order (``preserve_insertion_order``, on by default), so the export
-# does not sort them again: the sort of 50 stored columns was most of fct_resource_use's export
-# (20,000 families: 13.2 s sorted from the table, 2.5 s read in order; the sort in the model adds 1 s).
-STORED_IN_ORDER = frozenset({"fct_resource_use"})
 
 
 @dataclass(frozen=True)
@@ -111,16 +105,13 @@ def export_tables(con: duckdb.DuckDBPyConnection, out: Path, csv: str = "auto") 
     folder = out / "exports"
     folder.mkdir(parents=True, exist_ok=True)
     names = exported_table_names(con)
-    in_order = STORED_IN_ORDER if con.execute(
-        "select current_setting('preserve_insertion_order')").fetchone()[0] else frozenset()
     files, parquet_only = [], []
     for name in names:
         columns = _columns(con, name)
         parquet = folder / f"{name}.parquet"
         select = ", ".join(_rounded(c, t) for c, t in columns)
         order = ", ".join(q(c) for c in ORDER_KEYS[name]) if name in ORDER_KEYS else "all"
-        order_by = "" if name in in_order else f" order by {order}"
-        con.execute(f"copy (select {select} from {q(name)}{order_by}) to {sql_str(str(parquet))} (format parquet)")
+        con.execute(f"copy (select {select} from {q(name)} order by {order}) to {sql_str(str(parquet))} (format parquet)")
         files.append(f"exports/{parquet.name}")
         if csv == "none":
             continue

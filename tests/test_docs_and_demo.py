@@ -149,17 +149,3 @@ def test_export_order_keys_are_unique(demo):
         cols = ", ".join(key)
         n, distinct = demo.execute(f"select count(*), count(distinct ({cols})) from {table}").fetchone()
         assert n > 0 and n == distinct, table
-
-
-def test_tables_stored_in_order_are_exported_in_key_order(demo):
-    """A STORED_IN_ORDER table is exported as stored, unsorted: its file is in ORDER_KEYS order only
-    because its model ends with that order by (without it the demo's questionnaire items, built
-    first, come before the NSPCC log's)."""
-    from pfc_econ.exports import ORDER_KEYS, STORED_IN_ORDER
-    db = Path(demo.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()[0])
-    for table in STORED_IN_ORDER:
-        cols = ", ".join(ORDER_KEYS[table])
-        parquet = str(db.parent / "exports" / f"{table}.parquet")
-        as_written = demo.execute(f"select {cols} from read_parquet(?)", [parquet]).fetchall()
-        assert len(as_written) > 1000 and len({r[0] for r in as_written}) == 3, table
-        assert as_written == sorted(as_written), table
