@@ -34,7 +34,7 @@ MEMORY_PER_THREAD = 300e6
 _SPILL_LOCKS: dict[str, tuple[Path, int]] = {}  # database -> its spill folder, descriptor of the locked lock file
 
 
-def spill_folder(database: Path, run: dict[str, Any]) -> Path:
+def make_spill_folder(database: Path, run: dict[str, Any]) -> Path:
     """Where this run's DuckDB spills: a folder only this run uses. In ``temp_directory`` it is made
     here, with its lock file locked; in the build folder DuckDB makes it when it first spills."""
     if not run.get("temp_directory"):
@@ -90,7 +90,7 @@ def default_threads(cores: int, memory_limit: str | None) -> int:
 
 def open_database(database: Path, run: dict[str, Any]) -> duckdb.DuckDBPyConnection:
     """Connect to ``database`` with the run's threads, memory limit and spill folder."""
-    spill = spill_folder(database, run)
+    spill = make_spill_folder(database, run)
     try:
         con = duckdb.connect(str(database))
     except BaseException:

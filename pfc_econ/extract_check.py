@@ -32,7 +32,7 @@ from typing import Any
 import duckdb
 
 from .checks import build_check_sql
-from .config import EXTENSION_FORMATS, load_config
+from .config import EXTENSION_FORMATS, StudyConfig, load_config
 from .contracts import SourceContract, TableContract, load_contracts
 from .errors import PfcError, SourceReadError
 from .identifiers import mask_identifier_values, stored_column_types
@@ -83,13 +83,6 @@ def _format(source: SourceContract, path: Path) -> str:
         raise SourceReadError(f"{path.name}: cannot tell the format from the extension "
                               f"(expected one of {', '.join(EXTENSION_FORMATS)})")
     return "survey_csv" if fmt == "csv" and source.header_rows > 1 else fmt
-
-
-def _randomisation_path(config: str | Path | None) -> Path | None:
-    """The randomisation list of the study config ``config``; None when no config is given."""
-    if not config:
-        return None
-    return load_config(Path(config)).sources["randomisation"].path
 
 
 def _load_randomisation(con, path: Path | None) -> bool:
@@ -203,12 +196,12 @@ def _completeness(con, table: TableContract) -> list[dict]:
     return [dict(zip(("field", "is_required", "n_rows", "n_blank", "share_blank"), r)) for r in rows]
 
 
-def _library(config: str | Path | None, unit_costs_dir: Path | None) -> Path:
+def _library(study: StudyConfig | None, unit_costs_dir: Path | None) -> Path:
     """The unit-cost library the extract's codes are looked up in: the one given, else the study
     config's ([sources.unit_costs], a study's own copy), else the shipped one."""
     if unit_costs_dir is not None:
         return Path(unit_costs_dir)
-    return load_config(Path(config)).sources["unit_costs"].path if config else UNIT_COSTS_DIR
+    return study.sources["unit_costs"].path if study else UNIT_COSTS_DIR
 
 
 def _unmapped_codes(con, source: str, unit_costs_dir: Path) -> list[Finding]:
@@ -271,10 +264,11 @@ def check_extract(source: str, path: str | Path, config: str | Path | None = Non
     contract = load_contracts()[source]
     table = contract.tables[0]
     fmt = _format(contract, path)
+    study = load_config(Path(config)) if config else None
     con = duckdb.connect()
     try:
         run_macros(con)
-        randomisation = _randomisation_path(config) if source != "randomisation" else None
+        randomisation = study.sources["randomisation"].path if study and source != "randomisation" else None
         has_families = _load_randomisation(con, randomisation)
         names, _ = _header(path, fmt, contract.header_rows)
         missing = [c.name for c in table.columns if c.is_required and not c.is_identifier and c.name not in names]
@@ -311,7 +305,7 @@ def check_extract(source: str, path: str | Path, config: str | Path | None = Non
                     "(pass --config with the study config whose randomisation list this extract must cover)")
             notes.append(note)
             findings.append(Finding("coverage_not_checked", "warning", "family_id", note))
-        findings += _unmapped_codes(con, source, _library(config, unit_costs_dir))
+        findings += _unmapped_codes(con, source, _library(study, unit_costs_dir))
         completeness = _completeness(con, relaxed)
     finally:
         con.close()
