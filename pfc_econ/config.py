@@ -14,6 +14,7 @@ from typing import Any
 
 from .contracts import load_contracts
 from .errors import ConfigError, ConfigFileNotFoundError
+from .exports import CSV_CHOICES, SORT_MAX_ROWS
 from .paths import UNIT_COSTS_DIR
 
 SOURCES = ("randomisation", "questionnaire", "nspcc_activity", "sau_log", "unit_costs")
@@ -58,7 +59,8 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
             "temp_directory": (str, "")},
     # exports/: csv = "auto" (every mart and audit that fits an Excel sheet; larger tables are
     # Parquet only), "all" or "none". Parquet and the Stata .dta are always written.
-    "exports": {"csv": (str, "auto")},
+    # sort_max_rows: a longer table is exported in stored order, not sorted (exports.py)
+    "exports": {"csv": (str, "auto"), "sort_max_rows": (int, SORT_MAX_ROWS)},
     # Outcome scoring. Defaults are cited in instruments/: ghq12_rules.toml [caseness.default]
     # (>= 4, HSE 2012), bcap_rules.toml [cutoffs.default] (12) and [cutoffs.sensitive] (9).
     "outcomes": {
@@ -410,9 +412,11 @@ def parse_config(raw: dict[str, Any], path: Path) -> StudyConfig:
     except ValueError as exc:
         raise ConfigError(f"[outcomes] {exc}") from None
     _check_cea(extra["cea"])
-    from .exports import CSV_CHOICES
     if extra["exports"]["csv"] not in CSV_CHOICES:
         raise ConfigError(f"[exports] csv = {extra['exports']['csv']!r}: expected one of {', '.join(CSV_CHOICES)}")
+    if extra["exports"]["sort_max_rows"] < 0:
+        raise ConfigError(f"[exports] sort_max_rows = {extra['exports']['sort_max_rows']}: expected 0 or more "
+                          "(the most rows a table may have to be exported sorted)")
     extra["costing"] = _costing_defaults(extra["costing"], sources["unit_costs"].path)
     extra["costing"]["source_arms"] = {name: list(src.arms) for name, src in sources.items()}
     run = _check_keys("run", raw.get("run", {}), "run")

@@ -10,6 +10,11 @@
 - Rows are in a fixed order (``order by all``), so identical inputs give identical files; a table
   with a unique key (``ORDER_KEYS``) is sorted by that key alone, the same total order at a
   fraction of the cost (`fct_resource_use`: 50 columns, millions of rows).
+- Except a table with more rows than ``[exports] sort_max_rows`` (default 10,000,000): it is
+  written in the order the database holds it, with the same rows, and the manifest lists it in
+  ``exports_unsorted``. Sorting `fct_resource_use` at 1,000,000 families (about 134 million rows)
+  spilled more than 28 GB beside a 17 GB database (docs/scale.md, "Export order"); sort the file
+  when you read it (``order by source, source_record_id``), or raise the threshold.
 - Money (a numeric column named ``*_gbp``) is rounded to pence; every other floating-point
   column to 12 significant digits, which removes binary noise (0.6910000000000001 is 0.691)
   and keeps far more precision than any input has.
@@ -36,6 +41,7 @@ from .readers import q, sql_str
 EXPORT_PREFIXES = ("dim_", "fct_", "audit_")
 CSV_CHOICES = ("auto", "all", "none")
 EXCEL_MAX_DATA_ROWS = 1_048_576 - 1  # one worksheet row is the header
+SORT_MAX_ROWS = 10_000_000
 SIGNIFICANT_DIGITS = 12
 STATA_TABLE = "fct_cea_input"
 STATA_NAME_LENGTH = 32
@@ -55,12 +61,14 @@ ORDER_KEYS = {"fct_resource_use": ("source", "source_record_id"),
 @dataclass(frozen=True)
 class ExportResult:
     """What `export_tables` wrote: table names, files (relative to the results folder), the
-    tables left as Parquet only because of their size, and the Stata renaming (column -> name)."""
+    tables left as Parquet only and those written unsorted because of their size, and the Stata
+    renaming (column -> name)."""
 
     tables: tuple[str, ...]
     files: tuple[str, ...]
     parquet_only: tuple[str, ...] = ()
     stata_renamed: dict[str, str] = field(default_factory=dict)
+    unsorted: tuple[str, ...] = ()
 
 
 def _columns(con, table: str) -> list[tuple[str, str]]:
@@ -98,24 +106,31 @@ def exported_table_names(con) -> list[str]:
         if r[0].startswith(EXPORT_PREFIXES)]
 
 
-def export_tables(con: duckdb.DuckDBPyConnection, out: Path, csv: str = "auto") -> ExportResult:
-    """Write `out/exports/`: Parquet (and CSV per ``csv``) of every mart and audit, and the .dta."""
+def export_tables(con: duckdb.DuckDBPyConnection, out: Path, csv: str = "auto",
+                  sort_max_rows: int = SORT_MAX_ROWS) -> ExportResult:
+    """Write `out/exports/`: Parquet (and CSV per ``csv``) of every mart and audit, and the .dta.
+    A table longer than ``sort_max_rows`` is written in stored order (this module's docstring)."""
     if csv not in CSV_CHOICES:
         raise ValueError(f"csv = {csv!r}: expected one of {', '.join(CSV_CHOICES)}")
     folder = out / "exports"
     folder.mkdir(parents=True, exist_ok=True)
     names = exported_table_names(con)
-    files, parquet_only = [], []
+    files, parquet_only, unsorted = [], [], []
     for name in names:
         columns = _columns(con, name)
+        rows = con.execute(f"select count(*) from {q(name)}").fetchone()[0]
         parquet = folder / f"{name}.parquet"
         select = ", ".join(_rounded(c, t) for c, t in columns)
-        order = ", ".join(q(c) for c in ORDER_KEYS[name]) if name in ORDER_KEYS else "all"
-        con.execute(f"copy (select {select} from {q(name)} order by {order}) to {sql_str(str(parquet))} (format parquet)")
+        if rows > sort_max_rows:
+            unsorted.append(name)
+            order = ""
+        else:
+            order = " order by " + (", ".join(q(c) for c in ORDER_KEYS[name]) if name in ORDER_KEYS else "all")
+        con.execute(f"copy (select {select} from {q(name)}{order}) to {sql_str(str(parquet))} (format parquet)")
         files.append(f"exports/{parquet.name}")
         if csv == "none":
             continue
-        if csv == "auto" and con.execute(f"select count(*) from {q(name)}").fetchone()[0] > EXCEL_MAX_DATA_ROWS:
+        if csv == "auto" and rows > EXCEL_MAX_DATA_ROWS:
             parquet_only.append(name)
             continue
         target = folder / f"{name}.csv"
@@ -128,7 +143,7 @@ def export_tables(con: duckdb.DuckDBPyConnection, out: Path, csv: str = "auto") 
     if STATA_TABLE in names:
         renamed = write_stata(con, folder / f"{STATA_TABLE}.parquet", folder / f"{STATA_TABLE}.dta", STATA_TABLE)
         files.append(f"exports/{STATA_TABLE}.dta")
-    return ExportResult(tuple(names), tuple(files), tuple(parquet_only), renamed)
+    return ExportResult(tuple(names), tuple(files), tuple(parquet_only), renamed, tuple(unsorted))
 
 
 def _columns_of_parquet(con, path: Path) -> list[tuple[str, str]]:

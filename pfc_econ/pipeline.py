@@ -265,11 +265,14 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
             row_counts = dict(sorted({**row_counts, **dropped_counts}.items()))
             writing = stage(progress, "writing results", 2, "parts")
             start = time.perf_counter()
-            exported = export_tables(con, work, config.settings("exports")["csv"])
+            exported = export_tables(con, work, config.settings("exports")["csv"],
+                                     config.settings("exports")["sort_max_rows"])
             timings["export"] = time.perf_counter() - start
             writing.step(f"  exports      {len(exported.tables)} tables, {len(exported.files)} files   {timings['export']:7.2f} s")
             notes = [f"; {name} as Parquet only (longer than an Excel sheet; [exports] csv = \"all\" writes its CSV)"
                      for name in exported.parquet_only]
+            notes += [f"; {name} in stored order, not sorted (longer than [exports] sort_max_rows)"
+                      for name in exported.unsorted]
             start = time.perf_counter()
             figures = draw_audit_figures(con, work / "report")
             timings["figures"] = time.perf_counter() - start
@@ -304,6 +307,8 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
             "exports": list(exported.tables),
             "export_files": list(exported.files),
             "exports_parquet_only": list(exported.parquet_only),
+            # longer than [exports] sort_max_rows: written in the order the database holds them
+            "exports_unsorted": list(exported.unsorted),
             "stata_renamed": exported.stata_renamed,
             "figures": [str(p.relative_to(work)) for p in figures],
             "timings_seconds": {k: round(v, 3) for k, v in timings.items()},

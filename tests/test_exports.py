@@ -64,6 +64,20 @@ def test_csv_choice(con, tmp_path, monkeypatch):
         export_tables(con, tmp_path / "bad", csv="some")
 
 
+def test_table_longer_than_sort_max_rows_is_written_unsorted(con, tmp_path):
+    """Above [exports] sort_max_rows a table keeps the order the database holds it in (here the
+    order of insertion), with the same rows; at or below it, the sorted order."""
+    con.execute("create table dim_short as select * from (values (2), (1)) t(x)")
+    result = export_tables(con, tmp_path / "unsorted", sort_max_rows=2)
+    assert result.unsorted == ("fct_cea_input",)
+    rows = pq.read_table(tmp_path / "unsorted" / "exports" / "fct_cea_input.parquet").to_pylist()
+    assert [(r["family_id"], r["perspective"]) for r in rows] == [
+        ("PFC-G-001", "societal"), ("PFC-B-001", "nhs_pss"), ("PFC-B-001", "societal")]
+    assert [r["cost_gbp"] for r in rows] == [1132.92, 10.01, None]  # rounded all the same
+    assert pq.read_table(tmp_path / "unsorted" / "exports" / "dim_short.parquet").column("x").to_pylist() == [1, 2]
+    assert export_tables(con, tmp_path / "sorted", sort_max_rows=3).unsorted == ()
+
+
 def test_stata_file_round_trips(con, tmp_path):
     export_tables(con, tmp_path)
     path = tmp_path / "exports" / "fct_cea_input.dta"
@@ -103,3 +117,38 @@ def test_renamed_stata_variable_is_labelled_with_its_column(tmp_path):
     assert result.stata_renamed == {long: long[:32]}
     with pd.io.stata.StataReader(tmp_path / "exports" / "fct_cea_input.dta") as reader:
         assert reader.variable_labels()[long[:32]].startswith(long + ":")
+
+
+def test_run_lists_unsorted_exports_with_the_same_rows(make_study, tmp_path):
+    """[exports] sort_max_rows reaches the run: the manifest and the run's summary name each table
+    written unsorted, and its file holds the rows of the sorted export, no more, no fewer."""
+    import json
+
+    from pfc_econ.config import load_config
+    from pfc_econ.pipeline import run_pipeline
+
+    messages: list[str] = []
+    result = run_pipeline(load_config(make_study(extra_toml="\n[exports]\nsort_max_rows = 3\n")),
+                          tmp_path / "results", progress=messages.append)
+    manifest = json.loads(result.manifest.read_text())
+    unsorted = manifest["exports_unsorted"]
+    counts = manifest["row_counts"]
+    assert unsorted == sorted(t for t in manifest["exports"] if counts[t] > 3) and "fct_resource_use" in unsorted
+    assert any("fct_resource_use in stored order, not sorted" in m for m in messages)
+    con = duckdb.connect(str(result.database), read_only=True)
+    export_tables(con, tmp_path / "sorted")
+    for name in unsorted:
+        written, sorted_file = (f"from read_parquet('{folder / 'exports' / name}.parquet')"
+                                for folder in (tmp_path / "results", tmp_path / "sorted"))
+        assert con.execute(f"select count(*) {written}").fetchone()[0] == counts[name]
+        assert con.execute(f"select count(*) from (select * {written} except all select * {sorted_file})").fetchone()[0] == 0
+        assert con.execute(f"select count(*) from (select * {sorted_file} except all select * {written})").fetchone()[0] == 0
+    con.close()
+
+
+def test_negative_sort_max_rows_is_a_config_error(make_study):
+    from pfc_econ.config import load_config
+    from pfc_econ.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"\[exports\] sort_max_rows = -1"):
+        load_config(make_study(extra_toml="\n[exports]\nsort_max_rows = -1\n"))
