@@ -12,6 +12,10 @@ out-of-memory killer) cannot: its folder, tens of GB at 1,000,000 families, woul
 folder holds a lock file, locked (``fcntl.flock``) for as long as its run lives; the next run into
 the same ``temp_directory`` removes a folder whose lock is free (``remove_abandoned_spills``). A
 folder without that lock file, and anything else in ``temp_directory``, is never touched.
+
+Work outside a run (``pfc-econ check``) uses ``scratch_database``: an in-memory database with the
+same memory limit and threads, spilling into a temporary folder of its own instead of DuckDB's
+default ``.tmp`` in the current folder, which may be the user's.
 """
 
 from __future__ import annotations
@@ -20,12 +24,14 @@ import fcntl
 import os
 import secrets
 import shutil
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import duckdb
 
-from .config import memory_bytes
+from .config import DEFAULT_MEMORY_LIMIT, memory_bytes
 
 SPILL_FOLDER = "duckdb_spill"
 SPILL_PREFIX = "pfc-econ-spill-"
@@ -96,12 +102,34 @@ def open_database(database: Path, run: dict[str, Any]) -> duckdb.DuckDBPyConnect
     except BaseException:
         _release_spill(database)
         raise
+    _bound(con, run, spill)
+    return con
+
+
+def _bound(con: duckdb.DuckDBPyConnection, run: dict[str, Any], spill: Path) -> None:
     if run.get("memory_limit"):
         con.execute(f"set memory_limit = '{run['memory_limit']}'")
     cores = int(con.execute("select current_setting('threads')").fetchone()[0])  # DuckDB's default: every core
     con.execute(f"set threads = {int(run.get('threads') or default_threads(cores, run.get('memory_limit')))}")
     con.execute("set temp_directory = ?", [str(spill)])
-    return con
+
+
+@contextmanager
+def scratch_database(run: dict[str, Any] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory database bounded as a run's is (the study's ``[run]``, else the default memory
+    limit), spilling into a new folder in ``[run] temp_directory`` or the system's temporary
+    folder; the folder is removed when the block ends."""
+    run = {"memory_limit": DEFAULT_MEMORY_LIMIT, **(run or {})}
+    spill = Path(tempfile.mkdtemp(prefix="pfc-econ-scratch-", dir=run.get("temp_directory") or None))
+    try:
+        con = duckdb.connect()
+        try:
+            _bound(con, run, spill)
+            yield con
+        finally:
+            con.close()
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
 
 
 def close_database(con: duckdb.DuckDBPyConnection, database: Path) -> None:

@@ -29,11 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from .checks import build_check_sql
 from .config import EXTENSION_FORMATS, StudyConfig, load_config
 from .contracts import SourceContract, TableContract, load_contracts
+from .database import scratch_database
 from .errors import PfcError, SourceReadError
 from .identifiers import mask_identifier_values, stored_column_types
 from .models import run_macros
@@ -265,8 +264,8 @@ def check_extract(source: str, path: str | Path, config: str | Path | None = Non
     table = contract.tables[0]
     fmt = _format(contract, path)
     study = load_config(Path(config)) if config else None
-    con = duckdb.connect()
-    try:
+    # bounded as a run is, spilling into a folder of its own (not ./.tmp of the current folder)
+    with scratch_database(study.run if study else None) as con:
         run_macros(con)
         randomisation = study.sources["randomisation"].path if study and source != "randomisation" else None
         has_families = _load_randomisation(con, randomisation)
@@ -307,8 +306,6 @@ def check_extract(source: str, path: str | Path, config: str | Path | None = Non
             findings.append(Finding("coverage_not_checked", "warning", "family_id", note))
         findings += _unmapped_codes(con, source, _library(study, unit_costs_dir))
         completeness = _completeness(con, relaxed)
-    finally:
-        con.close()
     severities = {f.severity for f in findings}
     verdict = "reject" if "error" in severities else "accept_with_warnings" if "warning" in severities else "accept"
     return ExtractReport(source, path.name, found.rows_read, verdict, 1 if verdict == "reject" else 0,

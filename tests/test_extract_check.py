@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from pathlib import Path
 
 import pytest
 
@@ -200,3 +202,46 @@ def test_codes_are_looked_up_in_the_study_library_and_a_code_kept_uncosted_is_no
     study = make_study(extra_toml=f'\n[sources.unit_costs]\npath = "{library}"\n')
     assert reported(config=study) == [
         "code 'gp_surgery' (2 record(s)) has a row in unit_costs/code_map.csv with no unit_cost_code"]
+
+
+def test_check_is_bounded_as_a_run_and_spills_into_a_folder_of_its_own(tmp_path, make_study, monkeypatch):
+    """`check` takes the study's [run] memory limit and temp_directory; its spill folder is its own
+    and gone afterwards, so nothing is left in the current folder (DuckDB's default is ./.tmp)."""
+    from pfc_econ import extract_check
+    from pfc_econ.database import scratch_database
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    config = make_study(extra_toml=f'\n[run]\nmemory_limit = "300MB"\ntemp_directory = "{scratch}"\n')
+    seen = {}
+
+    def recording(run=None):
+        with scratch_database(run) as con:
+            seen["memory_limit"] = con.execute("select current_setting('memory_limit')").fetchone()[0]
+            seen["temp_directory"] = Path(con.execute("select current_setting('temp_directory')").fetchone()[0])
+            yield con
+
+    monkeypatch.setattr(extract_check, "scratch_database", contextlib.contextmanager(recording))
+    monkeypatch.chdir(tmp_path)
+    assert check_extract("nspcc_activity", nspcc_file(tmp_path), config=config).verdict == "accept"
+    assert seen["memory_limit"] in ("286.1 MiB", "300.0 MB")  # DuckDB shows the limit in its own units
+    assert seen["temp_directory"].parent == scratch and seen["temp_directory"].name.startswith("pfc-econ-scratch-")
+    assert list(scratch.iterdir()) == [] and not (tmp_path / ".tmp").exists()
+
+
+def test_scratch_database_defaults_and_removes_its_folder_after_an_error():
+    import duckdb
+
+    from pfc_econ.config import DEFAULT_MEMORY_LIMIT
+    from pfc_econ.database import scratch_database
+
+    with pytest.raises(ZeroDivisionError):
+        with scratch_database() as con:
+            folder = Path(con.execute("select current_setting('temp_directory')").fetchone()[0])
+            limit = con.execute("select current_setting('memory_limit')").fetchone()[0]
+            assert folder.is_dir() and folder.name.startswith("pfc-econ-scratch-")
+            1 / 0
+    assert not folder.exists()
+    with duckdb.connect() as plain:  # DuckDB's own default would be 80% of RAM
+        plain.execute(f"set memory_limit = '{DEFAULT_MEMORY_LIMIT}'")
+        assert limit == plain.execute("select current_setting('memory_limit')").fetchone()[0]
