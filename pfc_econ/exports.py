@@ -13,9 +13,10 @@
 - Except a table with more rows than ``[exports] sort_max_rows`` (default 10,000,000): it is
   written in the order the database holds it, with the same rows, and the manifest lists it in
   ``exports_unsorted``. That order can differ between runs of the same inputs (DuckDB builds
-  `fct_resource_use` in parallel), so such a file is the same rows but not the same bytes. Sorting `fct_resource_use` at 1,000,000 families (about 134 million rows)
-  spilled more than 28 GB beside a 17 GB database (docs/scale.md, "Export order"); sort the file
-  when you read it (``order by source, source_record_id``), or raise the threshold.
+  `fct_resource_use` in parallel), so such a file is the same rows but not the same bytes.
+  Sorting `fct_resource_use` at 1,000,000 families (about 134 million rows) spilled more than
+  28 GB beside a 17 GB database (docs/scale.md, "Export order"); sort the file when you read it
+  (``order by source, source_record_id``), or raise the threshold.
 - Money (a numeric column named ``*_gbp``) is rounded to pence; every other floating-point
   column to 12 significant digits, which removes binary noise (0.6910000000000001 is 0.691)
   and keeps far more precision than any input has.
