@@ -265,8 +265,8 @@ def run_pipeline(config: StudyConfig, out_dir: Path, progress: Callable[[str], N
             row_counts = dict(sorted({**row_counts, **dropped_counts}.items()))
             writing = stage(progress, "writing results", 2, "parts")
             start = time.perf_counter()
-            exported = export_tables(con, work, config.settings("exports")["csv"],
-                                     config.settings("exports")["sort_max_rows"])
+            exports = config.settings("exports")
+            exported = export_tables(con, work, exports["csv"], exports["sort_max_rows"])
             timings["export"] = time.perf_counter() - start
             writing.step(f"  exports      {len(exported.tables)} tables, {len(exported.files)} files   {timings['export']:7.2f} s")
             notes = [f"; {name} as Parquet only (longer than an Excel sheet; [exports] csv = \"all\" writes its CSV)"
